@@ -1,0 +1,171 @@
+"""Release and scoring, done by nbgrader's own machinery in a course folder of our choosing."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from autograder.course import NOTEBOOK, SOLUTIONS, course_config, source_notebook
+
+STUDENT = "student"
+ERROR_CHARS = 300
+
+
+def _api(root: Path, source: Path = SOLUTIONS):
+    # Imported here: nbgrader.apps costs ~2.5 s and `reference` users never need it.
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    # nbgrader runs the `alembic` script by name; a venv's python run without activation lacks it on PATH.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    config = course_config(root, source)
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def _run(action: str, result: dict[str, Any]) -> None:
+    if not result["success"]:
+        lines = [ln for ln in (result.get("error") or result.get("log") or "").splitlines() if ln.strip()]
+        raise RuntimeError(f"nbgrader {action} failed: {lines[-1] if lines else 'no message'}")
+
+
+def generate(slug: str, root: Path, source: Path = SOLUTIONS) -> Path:
+    """Run nbgrader's generate_assignment for ``slug`` in course folder ``root``; return the student notebook."""
+    source_notebook(slug)  # a clear error for an unknown slug
+    with _quiet():
+        _run("generate_assignment", _api(root, source).generate_assignment(slug, force=True, create=True))
+    return root / "release" / slug / f"{NOTEBOOK}.ipynb"
+
+
+def release(slug: str, dest: Path, root: Path | None = None) -> Path:
+    """Generate the student version of ``slug`` and copy it to ``dest/<slug>/exercises.ipynb``."""
+    with contextlib.ExitStack() as stack:
+        course = Path(root) if root else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        generated = generate(slug, course)
+        target = Path(dest) / slug / f"{NOTEBOOK}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(generated, target)
+    return target
+
+
+def points(slug: str) -> dict[str, float]:
+    """Maximum points per graded cell, read from the reference notebook's nbgrader metadata."""
+    nb = nbformat.read(source_notebook(slug), as_version=4)
+    return {
+        cell.metadata.nbgrader["grade_id"]: float(cell.metadata.nbgrader.get("points", 0))
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("grade", False)
+    }
+
+
+def _result(slug: str, cells: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "assignment": slug,
+        "score": sum(c["score"] for c in cells.values()),
+        "max_score": sum(c["max_score"] for c in cells.values()),
+        "cells": cells,
+    }
+
+
+def failed(slug: str, message: str) -> dict[str, Any]:
+    """A result of zero for every cell, each carrying ``message``."""
+    return _result(slug, {gid: {"score": 0.0, "max_score": m, "error": message}
+                          for gid, m in points(slug).items()})
+
+
+def read_submission(path: Path) -> nbformat.NotebookNode:
+    """Read a submitted notebook, or raise ValueError saying in one line why it cannot be graded."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except FileNotFoundError:
+        raise ValueError(f"no such file: {path}") from None
+    except Exception as exc:  # nbformat raises many types for broken JSON and schema violations
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{path.name} is not a valid Jupyter notebook ({first[:200]})") from None
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        # Students who paste cells from other notebooks bring metadata from older nbgrader versions.
+        if meta and "schema_version" not in meta:
+            meta["schema_version"] = 3
+    return nb
+
+
+def score(path: Path, slug: str) -> dict[str, Any]:
+    """Grade one notebook as ``nbgrader autograde`` would and return its scores per graded cell."""
+    path = Path(path)
+    try:
+        nb = read_submission(path)
+    except ValueError as exc:
+        return failed(slug, str(exc))
+    with tempfile.TemporaryDirectory(prefix="hiddenrep-score-") as tmp:
+        root = Path(tmp)
+        shutil.copyfile(_gradebook(slug), root / "gradebook.db")
+        submitted = root / "submitted" / STUDENT / slug / f"{NOTEBOOK}.ipynb"
+        submitted.parent.mkdir(parents=True)
+        nbformat.write(nb, submitted)
+        with _quiet():
+            outcome = _api(root).autograde(slug, STUDENT, force=True, create=True)
+        if not outcome["success"]:
+            lines = [ln for ln in (outcome.get("log") or "").splitlines() if "ERROR" in ln or "rror" in ln]
+            return failed(slug, f"grading failed: {(lines[-1] if lines else 'see nbgrader log')[:ERROR_CHARS]}")
+        return _result(slug, _cell_scores(root, slug))
+
+
+def _gradebook(slug: str) -> Path:
+    """A gradebook holding assignment ``slug`` as generated from its current source, made once per source.
+
+    Generating costs ~5 s (nbgrader opens the database several times, each running alembic), so the
+    result is cached under the temporary folder, keyed by the source notebook's content.
+    """
+    digest = hashlib.sha256(source_notebook(slug).read_bytes()).hexdigest()[:16]
+    cached = Path(tempfile.gettempdir()) / "hiddenrep-gradebooks" / f"{slug}-{digest}.db"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cached.parent) as tmp:
+            generate(slug, Path(tmp))
+            os.replace(Path(tmp) / "gradebook.db", cached)  # atomic: parallel scorers never see half a file
+    return cached
+
+
+def _cell_scores(root: Path, slug: str) -> dict[str, dict[str, Any]]:
+    from nbgrader.api import Gradebook
+
+    graded = nbformat.read(root / "autograded" / STUDENT / slug / f"{NOTEBOOK}.ipynb", as_version=4)
+    errors = {}
+    for cell in graded.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        for out in cell.get("outputs", []):
+            if grade_id and out.get("output_type") == "error":
+                errors[grade_id] = f"{out.get('ename')}: {out.get('evalue')}"[:ERROR_CHARS]
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        grades = {g.name: g for g in gb.find_submission_notebook(NOTEBOOK, slug, STUDENT).grades}
+        # Report cells in notebook order.
+        return {
+            gid: {"score": float(grades[gid].score), "max_score": float(grades[gid].max_score),
+                  "error": errors.get(gid)}
+            for gid in points(slug)
+        }
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Keep nbgrader's and the kernel's chatter off the terminal; errors are reported by the caller."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        logging.disable(previous)
