@@ -1,0 +1,43 @@
+# Hidden Representations: `make book` builds the course, `make test` checks it. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Tools installed in the venv (jupyter-book, nbgrader, alembic, pytest) are found without activation.
+export PATH := $(abspath $(BIN)):$(PATH)
+INSTALLED := $(VENV)/.installed
+
+.PHONY: help install data book test lab release bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+install: $(INSTALLED)  ## create or refresh .venv with the pinned dependencies
+
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+data: install  ## download and verify every data set into the cache (needs network once)
+	$(BIN)/python -m hiddenrep.data
+
+book: install data  ## build the HTML book with every lesson executed: _build/html/index.html
+	$(BIN)/jupyter-book build --all -W --keep-going .
+
+test: book  ## run every check: unit tests, grading, mutants, release drift, notebooks, leaks
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile
+
+lab: install  ## open JupyterLab on the chapters (students: the Validate button runs the tests)
+	$(BIN)/jupyter lab --notebook-dir=chapters
+
+release: install  ## regenerate chapters/*/exercises.ipynb from solutions/
+	$(BIN)/python -m autograder release
+
+bench: install data  ## time every lesson and every reference solution: _build/bench.json
+	$(BIN)/python -m autograder bench
+
+clean:  ## remove build output and grading state (keeps .venv and the data cache)
+	rm -rf _build autograder/{gradebook.db,release,submitted,autograded,feedback}
