@@ -43,7 +43,7 @@ def _score(args: argparse.Namespace) -> int:
             print(f"{gid:<{width}}  {cell['score']:g} / {cell['max_score']:g}{note}")
         print(f"{'total':<{width}}  {result['score']:g} / {result['max_score']:g}")
     try:
-        read_submission(path)
+        read_submission(path, slug)
     except ValueError as exc:
         print(f"error: {exc}; scored 0", file=sys.stderr)
         return 1

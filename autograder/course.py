@@ -35,6 +35,15 @@ def configure(c: Config, root: Path = COURSE, source: Path = SOLUTIONS) -> Confi
     c.Execute.interrupt_on_timeout = True
     # ipykernel warns on every start that TCP is unencrypted (kernels here are local); keep logs readable.
     c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+    c.Autograde.autograde_preprocessors = [
+        "autograder.execute.ResilientExecute",  # nbgrader's Execute, surviving a dead kernel
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

@@ -36,8 +36,7 @@ def _api(root: Path, source: Path = SOLUTIONS):
 
 def _run(action: str, result: dict[str, Any]) -> None:
     if not result["success"]:
-        lines = [ln for ln in (result.get("error") or result.get("log") or "").splitlines() if ln.strip()]
-        raise RuntimeError(f"nbgrader {action} failed: {lines[-1] if lines else 'no message'}")
+        raise RuntimeError(f"nbgrader {action} failed: {_reason(result)}")
 
 
 def generate(slug: str, root: Path, source: Path = SOLUTIONS) -> Path:
@@ -84,7 +83,7 @@ def failed(slug: str, message: str) -> dict[str, Any]:
                           for gid, m in points(slug).items()})
 
 
-def read_submission(path: Path) -> nbformat.NotebookNode:
+def read_submission(path: Path, slug: str) -> nbformat.NotebookNode:
     """Read a submitted notebook, or raise ValueError saying in one line why it cannot be graded."""
     try:
         nb = nbformat.read(path, as_version=4)
@@ -94,11 +93,31 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
     except Exception as exc:  # nbformat raises many types for broken JSON and schema violations
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValueError(f"{path.name} is not a valid Jupyter notebook ({first[:200]})") from None
-    for cell in nb.cells:
+    return repair(nb, slug)
+
+
+def repair(nb: nbformat.NotebookNode, slug: str) -> nbformat.NotebookNode:
+    """Undo the metadata damage students commonly do, which would otherwise stop nbgrader outright.
+
+    - A copied cell duplicates a grade_id. nbgrader keeps the last copy but leaves an empty
+      ``nbgrader`` dict on the others, which its schema check then rejects; drop those dicts instead.
+    - Edited or pasted metadata (no ``schema_version``, no ``points``, an unknown grade_id): the
+      cell's metadata is restored from the source notebook, or removed if the source has no such cell.
+    """
+    source = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader
+              for c in nbformat.read(source_notebook(slug), as_version=4).cells
+              if "nbgrader" in c.metadata}
+    seen: set[str] = set()
+    for cell in reversed(nb.cells):
         meta = cell.metadata.get("nbgrader")
-        # Students who paste cells from other notebooks bring metadata from older nbgrader versions.
-        if meta and "schema_version" not in meta:
-            meta["schema_version"] = 3
+        if meta is None:
+            continue
+        grade_id = meta.get("grade_id")
+        if grade_id in seen or grade_id not in source:
+            del cell.metadata["nbgrader"]
+            continue
+        seen.add(grade_id)
+        cell.metadata["nbgrader"] = dict(source[grade_id])
     return nb
 
 
@@ -106,7 +125,7 @@ def score(path: Path, slug: str) -> dict[str, Any]:
     """Grade one notebook as ``nbgrader autograde`` would and return its scores per graded cell."""
     path = Path(path)
     try:
-        nb = read_submission(path)
+        nb = read_submission(path, slug)
     except ValueError as exc:
         return failed(slug, str(exc))
     with tempfile.TemporaryDirectory(prefix="hiddenrep-score-") as tmp:
@@ -118,9 +137,15 @@ def score(path: Path, slug: str) -> dict[str, Any]:
         with _quiet():
             outcome = _api(root).autograde(slug, STUDENT, force=True, create=True)
         if not outcome["success"]:
-            lines = [ln for ln in (outcome.get("log") or "").splitlines() if "ERROR" in ln or "rror" in ln]
-            return failed(slug, f"grading failed: {(lines[-1] if lines else 'see nbgrader log')[:ERROR_CHARS]}")
+            return failed(slug, f"grading failed: {_reason(outcome)}"[:ERROR_CHARS])
         return _result(slug, _cell_scores(root, slug))
+
+
+def _reason(outcome: dict[str, Any]) -> str:
+    """The informative line of a failed nbgrader run's log (not its 'see the traceback above')."""
+    lines = [ln.strip() for ln in (outcome.get("log") or "").splitlines()
+             if ln.startswith("[ERROR]") and "see the the above traceback" not in ln]
+    return lines[-1].removeprefix("[ERROR]").strip() if lines else "nbgrader reported an error"
 
 
 def _gradebook(slug: str) -> Path:

@@ -1,6 +1,16 @@
-"""Every plausible-bug mutant of a reference solution must lose points on the test of its own answer."""
+"""Every plausible-bug mutant of a reference solution must lose points on the test of its own answer.
+
+Mutants live in ``tests/mutants/<slug>.py``, one file per assignment, as
+``MUTANTS[answer_cell][name] = [(old, new), ...]``: text replacements applied to the answer cell
+with that ``grade_id`` in ``solutions/<slug>/exercises.ipynb``. Each mutant is graded through
+``autograder.grading.score`` (nbgrader itself) and must lose points on ``test_<answer_cell>``. Every
+``old`` must occur in the cell, so rewording a solution cannot silently disarm its mutants.
+"""
 
 from __future__ import annotations
+
+import runpy
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -8,7 +18,9 @@ import pytest
 from autograder.course import slugs, source_notebook
 from autograder.grading import score
 from conftest import MUTANT_PROPERTY
-from mutants import MUTANTS
+
+MUTANT_DIR = Path(__file__).parent / "mutants"
+MUTANTS = {p.stem: runpy.run_path(str(p))["MUTANTS"] for p in sorted(MUTANT_DIR.glob("*.py"))}
 
 MIN_MUTANTS = 3
 
