@@ -2,6 +2,8 @@
 
     python -m autograder release [SLUG ...]
     python -m autograder score NOTEBOOK [--assignment SLUG] [--json]
+    python -m autograder grade SLUG [--course DIR]
+    python -m autograder bench
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from autograder.course import CHAPTERS, COURSE, slugs
+from autograder.course import CHAPTERS, COURSE, NOTEBOOK, slugs
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -50,6 +52,32 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    from autograder.grading import grade_class
+
+    if args.slug not in slugs():
+        print(f"error: unknown assignment {args.slug!r}; known: {', '.join(slugs())}", file=sys.stderr)
+        return 2
+    root = Path(args.course)
+    results = grade_class(args.slug, root)
+    if not results:
+        print(f"no submissions found under {root / 'submitted'}/*/{args.slug}/", file=sys.stderr)
+        return 1
+    for student, result in results.items():
+        errors = sum(1 for c in result["cells"].values() if c["error"])
+        note = f"  ({errors} cell(s) with errors)" if errors else ""
+        print(f"{student:<24} {result['score']:g} / {result['max_score']:g}{note}")
+    print(f"grades: {root / 'grades' / (args.slug + '.csv')}")
+    print(f"feedback: {root / 'feedback'}/<student>/{args.slug}/{NOTEBOOK}.html")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from autograder.bench import main as bench_main
+
+    return bench_main()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -64,6 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--assignment", metavar="SLUG", help="default: the name of the notebook's folder")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(run=_score)
+
+    p = commands.add_parser("grade", help="autograde a class: every submission, feedback, a CSV")
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("--course", default=str(COURSE), help="course folder holding submitted/ (default: autograder/)")
+    p.set_defaults(run=_grade)
+
+    p = commands.add_parser("bench", help="time every lesson and every reference solution")
+    p.set_defaults(run=_bench)
 
     args = parser.parse_args(argv)
     return args.run(args)

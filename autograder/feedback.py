@@ -16,6 +16,8 @@ class HideHiddenTestTracebacks(Preprocessor):
     is kept: the messages of ``hiddenrep.testing`` explain the failure without showing code.
     """
 
+    enabled = True  # nbconvert skips preprocessors that are not enabled
+
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and utils.is_grade(cell) and HIDDEN_MARK in cell.source:
             for output in cell.get("outputs", []):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import io
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -142,10 +144,12 @@ def score(path: Path, slug: str) -> dict[str, Any]:
 
 
 def _reason(outcome: dict[str, Any]) -> str:
-    """The informative line of a failed nbgrader run's log (not its 'see the traceback above')."""
-    lines = [ln.strip() for ln in (outcome.get("log") or "").splitlines()
-             if ln.startswith("[ERROR]") and "see the the above traceback" not in ln]
-    return lines[-1].removeprefix("[ERROR]").strip() if lines else "nbgrader reported an error"
+    """The informative line of a failed nbgrader run's log: the exception, else the last error."""
+    log = (outcome.get("log") or "").splitlines()
+    exceptions = [ln.strip() for ln in log if re.match(r"\s*[\w.]*(Error|Exception|Timeout)\w*: ", ln)]
+    errors = [ln.removeprefix("[ERROR]").strip() for ln in log
+              if ln.startswith("[ERROR]") and "see the the above traceback" not in ln]
+    return (exceptions or errors or ["nbgrader reported an error"])[-1]
 
 
 def _gradebook(slug: str) -> Path:
@@ -164,24 +168,82 @@ def _gradebook(slug: str) -> Path:
     return cached
 
 
-def _cell_scores(root: Path, slug: str) -> dict[str, dict[str, Any]]:
+def _cell_scores(root: Path, slug: str, student: str = STUDENT) -> dict[str, dict[str, Any]]:
     from nbgrader.api import Gradebook
 
-    graded = nbformat.read(root / "autograded" / STUDENT / slug / f"{NOTEBOOK}.ipynb", as_version=4)
-    errors = {}
+    graded = nbformat.read(root / "autograded" / student / slug / f"{NOTEBOOK}.ipynb", as_version=4)
+    errors = {gid: "this cell is missing from the submitted notebook" for gid in points(slug)}
     for cell in graded.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        for out in cell.get("outputs", []):
-            if grade_id and out.get("output_type") == "error":
-                errors[grade_id] = f"{out.get('ename')}: {out.get('evalue')}"[:ERROR_CHARS]
+        if grade_id in errors:
+            errors[grade_id] = None
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    errors[grade_id] = f"{out.get('ename')}: {out.get('evalue')}"[:ERROR_CHARS]
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        grades = {g.name: g for g in gb.find_submission_notebook(NOTEBOOK, slug, STUDENT).grades}
+        grades = {g.name: g for g in gb.find_submission_notebook(NOTEBOOK, slug, student).grades}
         # Report cells in notebook order.
         return {
             gid: {"score": float(grades[gid].score), "max_score": float(grades[gid].max_score),
                   "error": errors.get(gid)}
             for gid in points(slug)
         }
+
+
+def grade_class(slug: str, root: Path) -> dict[str, dict[str, Any]]:
+    """Autograde every submission of ``slug`` under ``root/submitted``, write feedback and a CSV.
+
+    Each student is graded on their own: an unreadable notebook, damaged metadata or a crashing
+    kernel costs that student points, never the others their grades. A submission whose metadata
+    needed repair is kept beside the repaired copy as ``exercises.ipynb.orig``. Returns the
+    results per student; the CSV is ``root/grades/<slug>.csv``.
+    """
+    api = _api(root)
+    _ensure_assignment(slug, root)
+    results: dict[str, dict[str, Any]] = {}
+    for folder in sorted((root / "submitted").glob(f"*/{slug}")):
+        student, path = folder.parent.name, folder / f"{NOTEBOOK}.ipynb"
+        try:
+            nb = read_submission(path, slug)
+        except ValueError as exc:
+            results[student] = failed(slug, str(exc))
+            continue
+        if nb != nbformat.read(path, as_version=4):
+            shutil.copyfile(path, path.with_name(path.name + ".orig"))
+            nbformat.write(nb, path)
+        with _quiet():
+            outcome = api.autograde(slug, student, force=True, create=True)
+            if outcome["success"]:
+                api.generate_feedback(slug, student, force=True)
+        results[student] = (_result(slug, _cell_scores(root, slug, student)) if outcome["success"]
+                            else failed(slug, f"grading failed: {_reason(outcome)}"[:ERROR_CHARS]))
+    write_csv(results, slug, root / "grades" / f"{slug}.csv")
+    return results
+
+
+def _ensure_assignment(slug: str, root: Path) -> None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        try:
+            gb.find_assignment(slug)
+            return
+        except MissingEntry:
+            pass
+    generate(slug, root)
+
+
+def write_csv(results: dict[str, dict[str, Any]], slug: str, path: Path) -> None:
+    """One row per student: the score of every graded cell, the total, and any errors."""
+    cells = list(points(slug))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "assignment", *cells, "score", "max_score", "errors"])
+        for student, result in sorted(results.items()):
+            errors = "; ".join(f"{gid}: {c['error']}" for gid, c in result["cells"].items() if c["error"])
+            writer.writerow([student, slug, *(f"{result['cells'][gid]['score']:g}" for gid in cells),
+                             f"{result['score']:g}", f"{result['max_score']:g}", errors])
 
 
 @contextlib.contextmanager

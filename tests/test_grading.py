@@ -1,0 +1,181 @@
+"""Grading: full marks for every reference, zero for every stub, and robustness against broken work.
+
+Everything goes through nbgrader (via autograder.grading), as an instructor's autograde would.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from autograder import reference
+from autograder.course import REPO, slugs, source_notebook, student_notebook
+from autograder.feedback import HideHiddenTestTracebacks
+from autograder.grading import grade_class, score
+from autograder.reference import reference_cells
+from helpers import page_text
+
+EXAMPLE = "02-text-as-tensors"  # the worked example chapter, used for the robustness cases
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+
+
+def cell_index(nb, grade_id: str) -> int:
+    [index] = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    return index
+
+
+def write(nb, tmp_path, slug: str = EXAMPLE):
+    path = tmp_path / slug / "exercises.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize("slug", slugs())
+def test_reference_solution_earns_full_marks(slug):
+    proc = run_cli("score", str(source_notebook(slug)), "--assignment", slug, "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert set(result) == {"assignment", "score", "max_score", "cells"}
+    assert result["assignment"] == slug
+    assert result["max_score"] > 0
+    failing = {gid: c for gid, c in result["cells"].items() if c["score"] != c["max_score"]}
+    assert not failing, f"the reference solution of {slug} loses points: {failing}"
+    assert result["score"] == result["max_score"]
+
+
+@pytest.mark.parametrize("slug", slugs())
+def test_untouched_student_version_scores_zero(slug):
+    result = score(student_notebook(slug), slug)
+    assert result["max_score"] > 0
+    assert result["score"] == 0
+    for gid, cell in result["cells"].items():
+        assert cell["error"] and "NotImplementedError" in cell["error"], (gid, cell)
+
+
+def test_cli_table_defaults_assignment_to_folder_name():
+    proc = run_cli("score", str(student_notebook(EXAMPLE)))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1].split()[-3:] == ["0", "/", "14"]
+
+
+def test_unreadable_notebook_scores_zero_with_a_clear_message(tmp_path):
+    path = tmp_path / EXAMPLE / "exercises.ipynb"
+    path.parent.mkdir()
+    path.write_text('{"cells": [ this is not json')
+    proc = run_cli("score", str(path), "--json")
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "not a valid Jupyter notebook" in proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["score"] == 0 and result["max_score"] == 14
+
+
+def test_json_that_is_not_a_notebook_scores_zero(tmp_path):
+    path = tmp_path / "exercises.ipynb"
+    path.write_text('{"hello": "world"}')
+    result = score(path, EXAMPLE)
+    assert result["score"] == 0
+    assert all("not a valid Jupyter notebook" in c["error"] for c in result["cells"].values())
+
+
+def test_unknown_assignment_is_a_usage_error(tmp_path):
+    proc = run_cli("score", str(source_notebook(EXAMPLE)), "--assignment", "99-nothing")
+    assert proc.returncode == 2
+    assert "99-nothing" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_copied_cells_and_damaged_metadata_are_still_graded(tmp_path):
+    nb = nbformat.read(source_notebook(EXAMPLE), as_version=4)
+    # A student duplicates an answer cell and a test cell to experiment ...
+    for gid in ["char_ngrams", "test_build_vocab"]:
+        i = cell_index(nb, gid)
+        nb.cells.insert(i + 1, copy.deepcopy(nb.cells[i]))
+        nb.cells[i + 1]["id"] = f"copy-of-{gid}"
+    # ... and an old tool strips schema versions and points.
+    for cell in nb.cells:
+        cell.metadata.get("nbgrader", {}).pop("schema_version", None)
+        cell.metadata.get("nbgrader", {}).pop("points", None)
+    result = score(write(nb, tmp_path), EXAMPLE)
+    assert result["score"] == result["max_score"] == 14
+
+
+def test_a_dead_kernel_costs_only_the_cell_that_killed_it(tmp_path):
+    nb = nbformat.read(source_notebook(EXAMPLE), as_version=4)
+    cell = nb.cells[cell_index(nb, "pad_batch")]
+    cell.source = cell.source.replace("    longest =", "    import os; os._exit(3)\n    longest =")
+    result = score(write(nb, tmp_path), EXAMPLE)
+    assert result["cells"]["test_pad_batch"]["score"] == 0
+    assert "kernel died" in result["cells"]["test_pad_batch"]["error"]
+    # Answers after the crash were graded in a fresh kernel that had the earlier definitions replayed.
+    assert result["cells"]["test_bag_of_words"]["score"] == 2
+    assert result["score"] == 11
+
+
+def test_a_deleted_test_cell_scores_zero_and_says_so(tmp_path):
+    nb = nbformat.read(source_notebook(EXAMPLE), as_version=4)
+    del nb.cells[cell_index(nb, "test_one_hot")]
+    result = score(write(nb, tmp_path), EXAMPLE)
+    assert result["cells"]["test_one_hot"] == {
+        "score": 0.0, "max_score": 2.0, "error": "this cell is missing from the submitted notebook"}
+    assert result["score"] == 12
+
+
+def test_grading_a_class_isolates_students_and_hides_hidden_tests(tmp_path):
+    """The instructor workflow: a good, a buggy and a broken submission, graded together."""
+    source = nbformat.read(source_notebook(EXAMPLE), as_version=4)
+    buggy = copy.deepcopy(source)
+    cell = buggy.cells[cell_index(buggy, "pad_batch")]
+    cell.source = cell.source.replace("mask[row, :len(seq)] = True", "mask[row, len(seq):] = True")
+    submissions = {"ada": nbformat.writes(source), "bob": nbformat.writes(buggy), "cy": "{ broken"}
+    for student, text in submissions.items():
+        path = tmp_path / "submitted" / student / EXAMPLE / "exercises.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_text(text)
+
+    results = grade_class(EXAMPLE, tmp_path)
+
+    assert {s: r["score"] for s, r in results.items()} == {"ada": 14, "bob": 11, "cy": 0}
+    with open(tmp_path / "grades" / f"{EXAMPLE}.csv") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    assert rows["bob"]["test_pad_batch"] == "0" and rows["bob"]["score"] == "11"
+    assert "not a valid Jupyter notebook" in rows["cy"]["errors"]
+
+    feedback = page_text((tmp_path / "feedback" / "bob" / EXAMPLE / "exercises.html").read_text())
+    assert "AssertionError: pad_batch([[5, 6, 7], [8]]) mask: 6 of 6 entries differ" in feedback  # explained
+    hidden = source.cells[cell_index(source, "test_pad_batch")].source.split("### BEGIN HIDDEN TESTS")[1]
+    for line in ["pad_sequence([torch.tensor(s, dtype=torch.long) for s in seqs]",
+                 'expected = reference("02-text-as-tensors", "pad_batch")']:
+        assert line in hidden
+        assert line not in feedback, f"feedback shows hidden-test code: {line!r}"
+    assert "Traceback" not in feedback and "testing.py" not in feedback
+
+
+def test_feedback_keeps_only_the_message_of_a_hidden_test_failure():
+    cell = nbformat.v4.new_code_cell("check(x)\n### BEGIN HIDDEN TESTS\nsecret_check(y)\n### END HIDDEN TESTS")
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 1}
+    cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="f(2): got 3, expected 4",
+                                           traceback=["----> 3 secret_check(y)", "AssertionError: f(2)..."])]
+    cell, _ = HideHiddenTestTracebacks().preprocess_cell(cell, {}, 0)
+    assert cell.outputs[0]["traceback"] == ["AssertionError: f(2): got 3, expected 4"]
+
+
+def test_reference_loads_solutions_without_running_tests():
+    char_ngrams = reference(EXAMPLE, "char_ngrams")
+    assert char_ngrams("ab", 2) == ["<a", "ab", "b>"]
+    nb = nbformat.read(source_notebook(EXAMPLE), as_version=4)
+    sources = reference_cells(nb)
+    assert not any("BEGIN HIDDEN TESTS" in s for s in sources)
+    assert any("BEGIN SOLUTION" in s for s in sources)
+    with pytest.raises(KeyError, match="no_such_function"):
+        reference(EXAMPLE, "no_such_function")
