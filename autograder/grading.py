@@ -136,11 +136,27 @@ def score(path: Path, slug: str) -> dict[str, Any]:
         submitted = root / "submitted" / STUDENT / slug / f"{NOTEBOOK}.ipynb"
         submitted.parent.mkdir(parents=True)
         nbformat.write(nb, submitted)
-        with _quiet():
-            outcome = _api(root).autograde(slug, STUDENT, force=True, create=True)
+        outcome = _autograde(_api(root), slug, STUDENT)
         if not outcome["success"]:
             return failed(slug, f"grading failed: {_reason(outcome)}"[:ERROR_CHARS])
         return _result(slug, _cell_scores(root, slug))
+
+
+KERNEL_START_FAILURES = ("Address already in use", "ZMQError", "Kernel didn't respond", "kernel_info")
+
+
+def _autograde(api, slug: str, student: str, attempts: int = 3) -> dict[str, Any]:
+    """nbgrader autograde, retried when the kernel fails to start.
+
+    Two kernels starting at once (parallel graders) can race for the same port; that failure is
+    the machine's, not the student's, so it is retried instead of scored.
+    """
+    for _ in range(attempts):
+        with _quiet():
+            outcome = api.autograde(slug, student, force=True, create=True)
+        if outcome["success"] or not any(s in (outcome.get("log") or "") for s in KERNEL_START_FAILURES):
+            break
+    return outcome
 
 
 def _reason(outcome: dict[str, Any]) -> str:
@@ -211,9 +227,9 @@ def grade_class(slug: str, root: Path) -> dict[str, dict[str, Any]]:
         if nb != nbformat.read(path, as_version=4):
             shutil.copyfile(path, path.with_name(path.name + ".orig"))
             nbformat.write(nb, path)
-        with _quiet():
-            outcome = api.autograde(slug, student, force=True, create=True)
-            if outcome["success"]:
+        outcome = _autograde(api, slug, student)
+        if outcome["success"]:
+            with _quiet():
                 api.generate_feedback(slug, student, force=True)
         results[student] = (_result(slug, _cell_scores(root, slug, student)) if outcome["success"]
                             else failed(slug, f"grading failed: {_reason(outcome)}"[:ERROR_CHARS]))
