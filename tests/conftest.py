@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-MUTANT_PROPERTY = "mutant"
-_killed: dict[str, list[bool]] = defaultdict(list)
+MUTANT_PROPERTY = "mutants"  # recorded by test_mutants as (slug, killed, total)
+_scores: dict[str, tuple[int, int]] = {}
 
 
 def pytest_runtest_logreport(report):
@@ -14,12 +12,11 @@ def pytest_runtest_logreport(report):
         return
     for key, value in report.user_properties:
         if key == MUTANT_PROPERTY:
-            _killed[value].append(report.passed)
+            slug, killed, total = value
+            _scores[slug] = (killed, total)
 
 
 def pytest_terminal_summary(terminalreporter):
-    for slug, outcomes in sorted(_killed.items()):
-        killed = sum(outcomes)
+    for slug, (killed, total) in sorted(_scores.items()):
         terminalreporter.write_line(
-            f"mutation score {slug}: {killed}/{len(outcomes)} plausible-bug mutants lose points "
-            f"({100 * killed / len(outcomes):.0f}%)")
+            f"mutation score {slug}: {killed}/{total} plausible-bug mutants lose points ({100 * killed / total:.0f}%)")
