@@ -17,7 +17,9 @@ from helpers import page_text
 
 HTML = REPO / "_build" / "html"
 MIN_CHARS = 16  # shorter lines (`return out`, `import copy`) are too generic to betray anything
-IMPORT = re.compile(r"(from \S+ )?import ")
+# Imports name public libraries and block headers (`with torch.no_grad():`, `for t in range(T):`)
+# are idioms every lesson uses; neither betrays a solution.
+GENERIC = re.compile(r"(from \S+ )?import |(with|for|if|elif|else|try|except|while)\b.*:$")
 BLOCKS = [("### BEGIN SOLUTION", "### END SOLUTION"), ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
 
 
@@ -47,8 +49,7 @@ def secrets(slug: str) -> set[str]:
         i, o = block_lines(cell.source)
         inside += i
         outside += o
-    # Import lines name public libraries (lessons use the same ones); they reveal nothing.
-    telling = {line for line in inside if len(line) >= MIN_CHARS and not IMPORT.match(line)}
+    telling = {line for line in inside if len(line) >= MIN_CHARS and not GENERIC.match(line)}
     return telling - set(outside)
 
 

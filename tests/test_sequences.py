@@ -1,0 +1,154 @@
+"""Unit tests for hiddenrep.sequences: the fixed surname and Hamlet splits, the character vocabulary,
+the batching helpers, the training loop and the confusion-matrix plot."""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+
+import matplotlib
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+from hiddenrep.sequences import (PAD, CharVocab, Surnames, encode_batch, load_hamlet,  # noqa: E402
+                                 load_surnames, plot_confusion, random_windows, raw_surnames,
+                                 shuffled_batches, smooth, surname_languages, train)
+
+
+@functools.lru_cache(maxsize=None)
+def surnames(split: str) -> Surnames:
+    return load_surnames(split)
+
+
+def test_languages_are_sorted_and_labels_index_them():
+    languages = surname_languages()
+    assert languages == sorted(languages) and len(languages) == 9
+    for split in ("train", "test"):
+        data = surnames(split)
+        assert data.languages == languages
+        assert len(data.names) == len(data.labels) == len(data)
+        assert set(data.labels) == set(range(len(languages)))
+
+
+def test_dict_and_tuple_locales_are_both_read():
+    # en_US stores a dict of weights, it_IT a tuple; both must yield plain name strings.
+    english, italian = raw_surnames("English"), raw_surnames("Italian")
+    assert "Smith" in english and "Rossi" in italian
+    assert all(isinstance(n, str) for n in english | italian)
+
+
+def test_splits_are_disjoint_complete_and_unambiguous():
+    train_set, test_set = surnames("train"), surnames("test")
+    assert not set(train_set.names) & set(test_set.names)
+    everything = train_set.names + test_set.names
+    assert len(everything) == len(set(everything))  # no name twice, not even with two labels
+    owners = Counter(n for lang in surname_languages() for n in raw_surnames(lang))
+    expected = {n for n, c in owners.items() if c == 1}
+    assert set(everything) == expected
+    assert "Adam" not in expected  # listed as German and as French
+
+
+def test_split_is_stratified_and_fixed():
+    train_counts, test_counts = Counter(surnames("train").labels), Counter(surnames("test").labels)
+    for label, n_test in test_counts.items():
+        assert abs(n_test / (n_test + train_counts[label]) - 0.2) < 0.01
+    again = load_surnames("test")
+    assert again.names == surnames("test").names and again.labels == surnames("test").labels
+
+
+def test_surname_labels_are_right():
+    data = surnames("train")
+    languages = data.languages
+    for name, label in zip(data.names, data.labels):
+        assert name in raw_surnames(languages[label])
+
+
+def test_bad_split_is_refused():
+    with pytest.raises(ValueError, match="split"):
+        load_surnames("valid")
+    with pytest.raises(ValueError, match="split"):
+        load_hamlet("dev")
+
+
+def test_hamlet_split_at_a_line_break():
+    train_text, test_text = load_hamlet("train"), load_hamlet("test")
+    assert train_text.endswith("\n")
+    assert 0.88 < len(train_text) / (len(train_text) + len(test_text)) < 0.92
+    assert "HAMLET" in train_text and "HAMLET" in test_text
+    assert set(test_text) <= set(train_text)
+
+
+def test_char_vocab_round_trip_and_padding():
+    vocab = CharVocab(["abc", "cab!"])
+    assert vocab.symbols == [PAD, "!", "a", "b", "c"] and vocab.pad_id == 0 and len(vocab) == 5
+    assert vocab.encode("cab") == [4, 2, 3]
+    assert vocab.decode([4, 2, 3, 0, 0]) == "cab"
+    with pytest.raises(KeyError, match="'z'"):
+        vocab.encode("z")
+    plain = CharVocab(["ba"], pad=False)
+    assert plain.symbols == ["a", "b"] and plain.pad_id is None
+    assert plain.decode(plain.encode("abba")) == "abba"
+
+
+def test_encode_batch_pads_right_and_reports_lengths():
+    vocab = CharVocab(["abc"])
+    ids, lengths = encode_batch(["abc", "b"], vocab)
+    assert ids.tolist() == [[1, 2, 3], [2, 0, 0]] and ids.dtype == torch.long
+    assert lengths.tolist() == [3, 1]
+    with pytest.raises(ValueError, match="padding"):
+        encode_batch(["a"], CharVocab(["a"], pad=False))
+
+
+def test_shuffled_batches_cover_every_index_each_pass():
+    batches = shuffled_batches(10, 4, torch.Generator().manual_seed(0))
+    first_pass = [next(batches) for _ in range(3)]
+    assert [len(b) for b in first_pass] == [4, 4, 2]
+    assert sorted(torch.cat(first_pass).tolist()) == list(range(10))
+    second_pass = torch.cat([next(batches) for _ in range(3)])
+    assert sorted(second_pass.tolist()) == list(range(10))
+
+
+def test_random_windows_targets_are_shifted_inputs():
+    ids = torch.arange(100)
+    x, y = random_windows(ids, 7, 5, torch.Generator().manual_seed(0))
+    assert x.shape == y.shape == (5, 7)
+    assert torch.equal(y, x + 1)  # on arange, the next element is the value plus one
+    assert int(y.max()) <= 99
+
+
+def test_smooth_is_a_running_mean():
+    assert smooth([1.0, 3.0, 5.0, 7.0], window=2) == [1.0, 2.0, 4.0, 6.0]
+
+
+def test_train_fits_a_tiny_regression_and_logs():
+    torch.manual_seed(0)
+    model = torch.nn.Linear(1, 1)
+    x = torch.linspace(-1, 1, 32)[:, None]
+    batches = iter(lambda: (x, 3 * x + 1), None)
+    log = train(model, lambda m, b: ((m(b[0]) - b[1]) ** 2).mean(), batches, steps=300, lr=0.05,
+                evaluate=lambda: float(model.bias), eval_every=100)
+    assert len(log.losses) == len(log.grad_norms) == 300
+    assert log.losses[-1] < 1e-3 < log.losses[0]
+    assert [s for s, _ in log.evals] == [100, 200, 300]
+    assert abs(log.evals[-1][1] - 1.0) < 0.05
+    assert not model.training
+
+
+def test_train_clips_the_global_gradient_norm():
+    model = torch.nn.Linear(2, 1)
+    batches = iter(lambda: torch.full((4, 2), 1e3), None)
+    log = train(model, lambda m, batch: m(batch).sum(), batches, steps=2, lr=1.0, clip=1.0)
+    assert log.grad_norms[0] > 1e3  # logged before clipping
+    # The gradient left in .grad is the clipped one: global norm 1.
+    total = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
+    assert abs(float(total) - 1.0) < 1e-4
+
+
+def test_plot_confusion_rows_sum_to_one():
+    ax = plot_confusion([0, 0, 1, 2], [0, 1, 1, 2], ["a", "b", "c"], title="t")
+    image = ax.images[0].get_array()
+    assert image.shape == (3, 3)
+    assert [round(float(s), 6) for s in image.sum(1)] == [1.0, 1.0, 1.0]
+    assert ax.get_title() == "t"
