@@ -1,0 +1,71 @@
+"""Plausible-bug mutants of solutions/03-word-embeddings/exercises.ipynb (format: tests/test_mutants.py)."""
+
+MUTANTS = {
+    "skipgram_pairs": {
+        "center paired with itself": [("if j != i:", "if True:")],
+        "window one word short on the right": [("min(len(ids), i + window + 1)", "min(len(ids), i + window)")],
+        "left edge wraps around (negative index)": [("range(max(0, i - window),", "range(i - window,")],
+        "pairs as (context, center)": [("pairs.append((center, ids[j]))", "pairs.append((ids[j], center))")],
+        "right context only": [("range(max(0, i - window),", "range(i + 1,")],
+    },
+    "keep_probability": {
+        "the paper's sqrt(s / f) instead of word2vec's formula": [
+            ("keep = (torch.sqrt(f / sample) + 1) * sample / f", "keep = torch.sqrt(sample / f)")],
+        "not clipped at 1": [("return keep.clamp(max=1.0)", "return keep")],
+        "raw counts used as frequencies": [("f = counts.double() / counts.sum()", "f = counts.double()")],
+        "the + 1 left out": [("(torch.sqrt(f / sample) + 1)", "torch.sqrt(f / sample)")],
+        "single precision": [("f = counts.double() / counts.sum()", "f = counts.float() / counts.sum()")],
+    },
+    "noise_distribution": {
+        "power fixed at 0.75": [("weights = counts.double() ** power", "weights = counts.double() ** 0.75")],
+        "not normalised": [("return weights / weights.sum()", "return weights")],
+        "normalised before the power": [("return weights / weights.sum()",
+                                         "return (counts.double() / counts.sum()) ** power")],
+        "divided by the raw total": [("return weights / weights.sum()", "return weights / counts.sum()")],
+    },
+    "sgns_loss_and_grads": {
+        "positive gradient with the wrong sign": [("g_pos = torch.sigmoid(pos) - 1", "g_pos = 1 - torch.sigmoid(pos)")],
+        "negative gradient uses sigma(-s)": [("g_neg = torch.sigmoid(neg)", "g_neg = torch.sigmoid(-neg)")],
+        "negatives left out of grad_v": [
+            ("grad_v = g_pos.unsqueeze(-1) * u_pos + (g_neg.unsqueeze(-1) * u_neg).sum(1)",
+             "grad_v = g_pos.unsqueeze(-1) * u_pos")],
+        "loss rewards the negatives": [("- F.logsigmoid(-neg).sum(-1)", "- F.logsigmoid(neg).sum(-1)")],
+        "negatives averaged in grad_v": [("(g_neg.unsqueeze(-1) * u_neg).sum(1)", "(g_neg.unsqueeze(-1) * u_neg).mean(1)")],
+    },
+    "nearest_neighbours": {
+        "dot product instead of cosine": [("unit = vectors / vectors.norm(dim=1, keepdim=True)", "unit = vectors")],
+        "query is its own neighbour": [('    sims[query] = -float("inf")\n', "")],
+        "normalised over the wrong axis": [("vectors.norm(dim=1, keepdim=True)", "vectors.norm(dim=0, keepdim=True)")],
+        "least similar first": [("return sims.topk(k).indices", "return sims.topk(k).indices.flip(0)")],
+        "normalises the caller's tensor in place": [
+            ("unit = vectors / vectors.norm(dim=1, keepdim=True)", "unit = vectors.div_(vectors.norm(dim=1, keepdim=True))")],
+    },
+    "solve_analogies": {
+        "question words not excluded": [("    for words in (a, b, c):\n        scores[rows, words] = -float(\"inf\")\n", "")],
+        "only c excluded": [("for words in (a, b, c):", "for words in (c,):")],
+        "every question's words masked for all questions": [("scores[rows, words]", "scores[:, words]")],
+        "offset with the wrong sign": [("target = unit[b] - unit[a] + unit[c]", "target = unit[a] - unit[b] + unit[c]")],
+        "raw vectors instead of unit vectors": [("unit = vectors / vectors.norm(dim=1, keepdim=True)", "unit = vectors")],
+    },
+    "spearman": {
+        "ties broken by position": [("    return less + (equal + 1) / 2",
+                                     "    return torch.argsort(torch.argsort(values)).double() + 1")],
+        "ties get the lowest rank": [("return less + (equal + 1) / 2", "return less + 1")],
+        "ties get the highest rank": [("return less + (equal + 1) / 2", "return less + equal")],
+        "Pearson of the raw values": [
+            ("rx = average_ranks(torch.as_tensor(x, dtype=torch.float64))", "rx = torch.as_tensor(x, dtype=torch.float64)"),
+            ("ry = average_ranks(torch.as_tensor(y, dtype=torch.float64))", "ry = torch.as_tensor(y, dtype=torch.float64)")],
+        "the no-ties shortcut formula": [
+            ("    rx, ry = rx - rx.mean(), ry - ry.mean()\n"
+             "    return float((rx * ry).sum() / torch.sqrt((rx ** 2).sum() * (ry ** 2).sum()))",
+             "    n = len(rx)\n"
+             "    return float(1 - 6 * ((rx - ry) ** 2).sum() / (n * (n ** 2 - 1)))")],
+    },
+    "translation_matrix": {
+        "transpose instead of pseudo-inverse": [("return torch.linalg.pinv(X) @ Z", "return X.T @ Z")],
+        "normal equations (singular with few pairs)": [("return torch.linalg.pinv(X) @ Z",
+                                                        "return torch.linalg.solve(X.T @ X, X.T @ Z)")],
+        "maps the wrong way": [("return torch.linalg.pinv(X) @ Z", "return torch.linalg.pinv(Z) @ X")],
+        "returns the transpose": [("return torch.linalg.pinv(X) @ Z", "return (torch.linalg.pinv(X) @ Z).T")],
+    },
+}
