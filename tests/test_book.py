@@ -66,7 +66,7 @@ def notebook_text(path: Path) -> str:
 
 
 def student_facing() -> dict[str, str]:
-    """Every text a student can read: the book's pages and sources, the chapters' notebooks."""
+    """Every text a student can read: the book's pages and sources, the chapters' notebooks, the library."""
     if not (HTML / "index.html").exists():
         pytest.fail("_build/html is missing: build the book first (`make book`; `make test` does it)")
     texts = {}
@@ -82,6 +82,9 @@ def student_facing() -> dict[str, str]:
             texts[str(path.relative_to(REPO))] = normalise(notebook_text(path))
         elif path.suffix == ".md":
             texts[str(path.relative_to(REPO))] = normalise(path.read_text())
+    # Students import the course library, so its source is theirs to read too.
+    for path in sorted((REPO / "hiddenrep").rglob("*.py")):
+        texts[str(path.relative_to(REPO))] = normalise(path.read_text())
     return texts
 
 

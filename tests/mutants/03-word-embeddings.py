@@ -33,19 +33,19 @@ MUTANTS = {
         "negatives averaged in grad_v": [("(g_neg.unsqueeze(-1) * u_neg).sum(1)", "(g_neg.unsqueeze(-1) * u_neg).mean(1)")],
     },
     "nearest_neighbours": {
-        "dot product instead of cosine": [("unit = vectors / vectors.norm(dim=1, keepdim=True)", "unit = vectors")],
+        "dot product instead of cosine": [("unit = F.normalize(vectors, dim=1)", "unit = vectors")],
         "query is its own neighbour": [('    sims[query] = -float("inf")\n', "")],
-        "normalised over the wrong axis": [("vectors.norm(dim=1, keepdim=True)", "vectors.norm(dim=0, keepdim=True)")],
+        "normalised over the wrong axis": [("F.normalize(vectors, dim=1)", "F.normalize(vectors, dim=0)")],
         "least similar first": [("return sims.topk(k).indices", "return sims.topk(k).indices.flip(0)")],
         "normalises the caller's tensor in place": [
-            ("unit = vectors / vectors.norm(dim=1, keepdim=True)", "unit = vectors.div_(vectors.norm(dim=1, keepdim=True))")],
+            ("unit = F.normalize(vectors, dim=1)", "unit = vectors.div_(vectors.norm(dim=1, keepdim=True))")],
     },
     "solve_analogies": {
         "question words not excluded": [("    for words in (a, b, c):\n        scores[rows, words] = -float(\"inf\")\n", "")],
         "only c excluded": [("for words in (a, b, c):", "for words in (c,):")],
         "every question's words masked for all questions": [("scores[rows, words]", "scores[:, words]")],
         "offset with the wrong sign": [("target = unit[b] - unit[a] + unit[c]", "target = unit[a] - unit[b] + unit[c]")],
-        "raw vectors instead of unit vectors": [("unit = vectors / vectors.norm(dim=1, keepdim=True)", "unit = vectors")],
+        "raw vectors instead of unit vectors": [("unit = F.normalize(vectors, dim=1)", "unit = vectors")],
     },
     "spearman": {
         "ties broken by position": [("    return less + (equal + 1) / 2",
