@@ -1,4 +1,4 @@
-"""MNIST digits with a fixed train/test split, an image-grid plot, a training loop and the deep
+"""MNIST digits with a fixed train/test split, an image-grid plot, training counted in epochs and the deep
 autoencoder that the autoencoder lessons share. Exercise answers never live here.
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
+from hiddenrep import training
 from hiddenrep.data import fetch
 
 SIDE = 28  # images are SIDE x SIDE pixels
@@ -96,33 +96,20 @@ def show_images(rows: Sequence[torch.Tensor], row_labels: Sequence[str] | None =
 def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, torch.Tensor], torch.Tensor],
           x: torch.Tensor, *, epochs: int, batch_size: int, lr: float, seed: int = 0,
           weight_decay: float = 0.0, desc: str = "training") -> list[float]:
-    """Minimise ``loss_fn(model, batch)`` over mini-batches of the rows of ``x`` with Adam.
+    """Minimise ``loss_fn(model, batch)`` over ``epochs`` passes of shuffled mini-batches of the rows of ``x``.
 
-    The learning rate follows a one-cycle schedule (warm up to ``lr``, then anneal towards zero),
-    which lets short runs use a large rate without diverging. Batches are shuffled with a generator
+    This is :func:`hiddenrep.training.train` counted in epochs: Adam(W) with a one-cycle learning
+    rate (warm up to ``lr`` over the first 20 % of the steps, then anneal), which lets short runs use
+    a large rate without diverging, and no gradient clipping. Batches are shuffled with a generator
     seeded by ``seed``. Returns the mean training loss of every epoch.
     """
-    optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    steps_per_epoch = -(-len(x) // batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=lr, total_steps=epochs * steps_per_epoch,
-                                                   pct_start=0.2)
     generator = torch.Generator().manual_seed(seed)
-    history = []
-    model.train()
-    for _ in tqdm(range(epochs), desc=desc, leave=False):
-        order = torch.randperm(len(x), generator=generator)
-        total = 0.0
-        for start in range(0, len(x), batch_size):
-            batch = x[order[start:start + batch_size]]
-            loss = loss_fn(model, batch)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            total += loss.item() * len(batch)
-        history.append(total / len(x))
-    model.eval()
-    return history
+    batches = (x[index] for index in training.shuffled_batches(len(x), batch_size, generator))
+    sizes = [len(index) for index in torch.arange(len(x)).split(batch_size)]
+    log = training.train(model, loss_fn, batches, steps=epochs * len(sizes), lr=lr, clip=None,
+                         one_cycle=True, warmup=0.2, weight_decay=weight_decay, desc=desc)
+    per_epoch = [log.losses[e * len(sizes):(e + 1) * len(sizes)] for e in range(epochs)]
+    return [sum(loss * size for loss, size in zip(losses, sizes)) / len(x) for losses in per_epoch]
 
 
 def _mlp(sizes: Sequence[int]) -> nn.Sequential:

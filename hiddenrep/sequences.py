@@ -1,4 +1,4 @@
-"""Sequences for the recurrent-network lessons: surnames by language, Hamlet as characters, a training loop.
+"""Sequences for the recurrent-network lessons: surnames by language, Hamlet as characters, batching.
 
 The data have fixed splits so that every lesson and every reader measure on the same held-out
 examples. Exercise answers never live here.
@@ -9,11 +9,10 @@ from __future__ import annotations
 import importlib
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import torch
-from tqdm.auto import tqdm
 
 from hiddenrep.data import fetch
 
@@ -137,75 +136,12 @@ def encode_batch(texts: Sequence[str], vocab: CharVocab) -> tuple[torch.Tensor, 
     return padded, torch.tensor([len(t) for t in texts], dtype=torch.long)
 
 
-def shuffled_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
-    """Index batches over ``range(n)`` forever: each pass is a new permutation (the last batch may be short)."""
-    while True:
-        order = torch.randperm(n, generator=generator)
-        yield from order.split(batch_size)
-
-
 def random_windows(ids: torch.Tensor, length: int, batch_size: int,
                    generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """``batch_size`` random windows of a 1-d id tensor: inputs ``(batch, length)`` and the targets one step later."""
     starts = torch.randint(0, len(ids) - length, (batch_size,), generator=generator)
     windows = ids[starts[:, None] + torch.arange(length + 1)]
     return windows[:, :-1], windows[:, 1:]
-
-
-@dataclass
-class TrainLog:
-    """What :func:`train` saw: the loss and the gradient norm (before clipping) of every step, and
-    ``(step, value)`` of every evaluation."""
-
-    losses: list[float] = field(default_factory=list)
-    grad_norms: list[float] = field(default_factory=list)
-    evals: list[tuple[int, float]] = field(default_factory=list)
-
-
-def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, object], torch.Tensor],
-          batches: Iterator, steps: int, lr: float = 3e-3, clip: float | None = 1.0,
-          one_cycle: bool = False, evaluate: Callable[[], float] | None = None, eval_every: int = 0,
-          desc: str = "training") -> TrainLog:
-    """Adam on ``loss_fn(model, batch)`` for ``steps`` batches, clipping the gradient's global norm to ``clip``.
-
-    With ``one_cycle`` the learning rate warms up to ``lr`` and then anneals (PyTorch's OneCycleLR),
-    which lets short runs use a large rate. ``evaluate()`` runs every ``eval_every`` steps and after
-    the last one, with the model in eval mode and without gradients.
-    """
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1) if one_cycle else None
-    log = TrainLog()
-    bar = tqdm(range(1, steps + 1), desc=desc, mininterval=1.0)
-    for step in bar:
-        model.train()
-        loss = loss_fn(model, next(batches))
-        opt.zero_grad()
-        loss.backward()
-        # With max_norm=inf clip_grad_norm_ only measures, so the norm is logged either way.
-        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), float("inf") if clip is None else clip)
-        opt.step()
-        if sched is not None:
-            sched.step()
-        log.losses.append(loss.item())
-        log.grad_norms.append(norm.item())
-        if evaluate is not None and (step == steps or (eval_every and step % eval_every == 0)):
-            model.eval()
-            with torch.no_grad():
-                log.evals.append((step, float(evaluate())))
-            bar.set_postfix(eval=f"{log.evals[-1][1]:.3f}")
-    model.eval()
-    return log
-
-
-def smooth(values: Sequence[float], window: int = 20) -> list[float]:
-    """Running mean over the last ``window`` values: noisy per-batch losses become a readable curve."""
-    out, total = [], 0.0
-    for i, v in enumerate(values):
-        total += v
-        if i >= window:
-            total -= values[i - window]
-        out.append(total / min(i + 1, window))
-    return out
 
 
 def plot_confusion(y_true: Sequence[int], y_pred: Sequence[int], labels: Sequence[str], ax=None,

@@ -1,0 +1,79 @@
+"""The training loop the lessons share, with its batching and plotting helpers.
+
+One loop serves every chapter: it takes any model, any ``loss_fn(model, batch)`` and any iterator of
+batches, so a lesson only writes what is particular to it (the model, the loss, the data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from tqdm.auto import tqdm
+
+
+def shuffled_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+    """Index batches over ``range(n)`` forever: each pass is a new permutation (the last batch may be short)."""
+    while True:
+        order = torch.randperm(n, generator=generator)
+        yield from order.split(batch_size)
+
+
+@dataclass
+class TrainLog:
+    """What :func:`train` saw: the loss and the gradient norm (before clipping) of every step, and
+    ``(step, value)`` of every evaluation."""
+
+    losses: list[float] = field(default_factory=list)
+    grad_norms: list[float] = field(default_factory=list)
+    evals: list[tuple[int, float]] = field(default_factory=list)
+
+
+def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, object], torch.Tensor],
+          batches: Iterator, steps: int, lr: float = 3e-3, clip: float | None = 1.0,
+          one_cycle: bool = False, warmup: float = 0.1, weight_decay: float = 0.0,
+          evaluate: Callable[[], float] | None = None, eval_every: int = 0,
+          desc: str = "training") -> TrainLog:
+    """Adam on ``loss_fn(model, batch)`` for ``steps`` batches, clipping the gradient's global norm to ``clip``.
+
+    With ``one_cycle`` the learning rate warms up to ``lr`` over the first ``warmup`` share of the
+    steps and then anneals (PyTorch's OneCycleLR), which lets short runs use a large rate.
+    ``weight_decay`` is decoupled, as in AdamW; at 0 the updates are exactly Adam's. ``evaluate()``
+    runs every ``eval_every`` steps and after the last one, in eval mode and without gradients.
+    """
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=warmup)
+             if one_cycle else None)
+    log = TrainLog()
+    bar = tqdm(range(1, steps + 1), desc=desc, mininterval=1.0)
+    for step in bar:
+        model.train()
+        loss = loss_fn(model, next(batches))
+        opt.zero_grad()
+        loss.backward()
+        # With max_norm=inf clip_grad_norm_ only measures, so the norm is logged either way.
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), float("inf") if clip is None else clip)
+        opt.step()
+        if sched is not None:
+            sched.step()
+        log.losses.append(loss.item())
+        log.grad_norms.append(norm.item())
+        if evaluate is not None and (step == steps or (eval_every and step % eval_every == 0)):
+            model.eval()
+            with torch.no_grad():
+                log.evals.append((step, float(evaluate())))
+            bar.set_postfix(eval=f"{log.evals[-1][1]:.3f}")
+    model.eval()
+    return log
+
+
+def smooth(values: Sequence[float], window: int = 20) -> list[float]:
+    """Running mean over the last ``window`` values: noisy per-batch losses become a readable curve."""
+    out, total = [], 0.0
+    for i, v in enumerate(values):
+        total += v
+        if i >= window:
+            total -= values[i - window]
+        out.append(total / min(i + 1, window))
+    return out
