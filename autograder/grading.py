@@ -136,27 +136,30 @@ def score(path: Path, slug: str) -> dict[str, Any]:
         submitted = root / "submitted" / STUDENT / slug / f"{NOTEBOOK}.ipynb"
         submitted.parent.mkdir(parents=True)
         nbformat.write(nb, submitted)
-        outcome = _autograde(_api(root), slug, STUDENT)
-        if not outcome["success"]:
-            return failed(slug, f"grading failed: {_reason(outcome)}"[:ERROR_CHARS])
-        return _result(slug, _cell_scores(root, slug))
+        return _grade_student(_api(root), root, slug, STUDENT)
 
 
 KERNEL_START_FAILURES = ("Address already in use", "ZMQError", "Kernel didn't respond", "kernel_info")
 
 
-def _autograde(api, slug: str, student: str, attempts: int = 3) -> dict[str, Any]:
-    """nbgrader autograde, retried when the kernel fails to start.
+def _grade_student(api, root: Path, slug: str, student: str, feedback: bool = False,
+                   attempts: int = 3) -> dict[str, Any]:
+    """nbgrader autograde of one submission (and its feedback), then its scores per graded cell.
 
-    Two kernels starting at once (parallel graders) can race for the same port; that failure is
-    the machine's, not the student's, so it is retried instead of scored.
+    A kernel that fails to start is retried: two kernels starting at once (parallel graders) can
+    race for the same port, and that failure is the machine's, not the student's.
     """
     for _ in range(attempts):
         with _quiet():
             outcome = api.autograde(slug, student, force=True, create=True)
         if outcome["success"] or not any(s in (outcome.get("log") or "") for s in KERNEL_START_FAILURES):
             break
-    return outcome
+    if not outcome["success"]:
+        return failed(slug, f"grading failed: {_reason(outcome)}"[:ERROR_CHARS])
+    if feedback:
+        with _quiet():
+            api.generate_feedback(slug, student, force=True)
+    return _result(slug, _cell_scores(root, slug, student))
 
 
 def _reason(outcome: dict[str, Any]) -> str:
@@ -184,7 +187,7 @@ def _gradebook(slug: str) -> Path:
     return cached
 
 
-def _cell_scores(root: Path, slug: str, student: str = STUDENT) -> dict[str, dict[str, Any]]:
+def _cell_scores(root: Path, slug: str, student: str) -> dict[str, dict[str, Any]]:
     from nbgrader.api import Gradebook
 
     graded = nbformat.read(root / "autograded" / student / slug / f"{NOTEBOOK}.ipynb", as_version=4)
@@ -227,12 +230,7 @@ def grade_class(slug: str, root: Path) -> dict[str, dict[str, Any]]:
         if nb != nbformat.read(path, as_version=4):
             shutil.copyfile(path, path.with_name(path.name + ".orig"))
             nbformat.write(nb, path)
-        outcome = _autograde(api, slug, student)
-        if outcome["success"]:
-            with _quiet():
-                api.generate_feedback(slug, student, force=True)
-        results[student] = (_result(slug, _cell_scores(root, slug, student)) if outcome["success"]
-                            else failed(slug, f"grading failed: {_reason(outcome)}"[:ERROR_CHARS]))
+        results[student] = _grade_student(api, root, slug, student, feedback=True)
     write_csv(results, slug, root / "grades" / f"{slug}.csv")
     return results
 

@@ -101,12 +101,18 @@ def load_en_it_pairs() -> list[tuple[str, str]]:
     return [tuple(line.split()) for line in text.splitlines() if line.strip()]
 
 
+def _float32_array(vectors: np.ndarray | torch.Tensor) -> np.ndarray:
+    """``vectors`` as a float32 NumPy array, whether they come from NumPy or from a (trained) tensor."""
+    if isinstance(vectors, torch.Tensor):
+        vectors = vectors.detach().cpu().numpy()
+    return np.asarray(vectors, dtype=np.float32)
+
+
 def keyed_vectors(words: Sequence[str], vectors: np.ndarray | torch.Tensor):
     """Wrap ``words`` and their ``vectors`` in a gensim ``KeyedVectors`` (row i belongs to words[i])."""
     from gensim.models import KeyedVectors
 
-    vectors = np.asarray(vectors.detach().cpu() if isinstance(vectors, torch.Tensor) else vectors,
-                         dtype=np.float32)
+    vectors = _float32_array(vectors)
     # Build empty and add: KeyedVectors(dim, count=n) would pre-fill the keys with None.
     kv = KeyedVectors(vectors.shape[1], dtype=np.float32)
     kv.add_vectors(list(words), vectors)
@@ -124,8 +130,7 @@ def analogy_accuracy(words: Sequence[str], vectors: np.ndarray | torch.Tensor,
     """
     from sklearn.neighbors import NearestNeighbors
 
-    vectors = np.asarray(vectors.detach().cpu() if isinstance(vectors, torch.Tensor) else vectors,
-                         dtype=np.float32)
+    vectors = _float32_array(vectors)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     index = {w: i for i, w in enumerate(words)}
     # Between unit vectors, the smallest Euclidean distance is the largest cosine.

@@ -11,3 +11,9 @@ def page_text(markup: str) -> str:
     highlighting splits code into many spans), entities decoded, runs of whitespace collapsed."""
     markup = re.sub(r"<(style|script)\b.*?</\1>", "", markup, flags=re.S | re.I)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", markup)))
+
+
+def cell_index(nb, grade_id: str) -> int:
+    """Position of the one cell of notebook ``nb`` whose nbgrader ``grade_id`` is ``grade_id``."""
+    [index] = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    return index

@@ -19,7 +19,7 @@ from autograder.course import REPO, slugs, source_notebook, student_notebook
 from autograder.feedback import HideHiddenTestTracebacks
 from autograder.grading import grade_class, score
 from autograder.reference import reference_cells
-from helpers import page_text
+from helpers import cell_index, page_text
 
 EXAMPLE = "02-text-as-tensors"  # the worked example chapter, used for the robustness cases
 
@@ -27,11 +27,6 @@ EXAMPLE = "02-text-as-tensors"  # the worked example chapter, used for the robus
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=600)
-
-
-def cell_index(nb, grade_id: str) -> int:
-    [index] = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
-    return index
 
 
 def write(nb, tmp_path, slug: str = EXAMPLE):
