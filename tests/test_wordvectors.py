@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-from hiddenrep.data import fetch
 from hiddenrep.wordvectors import (analogy_accuracy, epoch_pairs, keyed_vectors, load_analogies,
                                    load_en_it_pairs, load_glove, load_simlex999, load_toy_vectors,
                                    load_wordsim353, read_word2vec_text, read_word_pairs,
@@ -139,7 +138,3 @@ def test_analogy_accuracy_on_glove_sample():
     correct, asked = result["family"]
     assert asked == sum(all(w in known for w in q) for q in questions) >= 20
     assert correct >= asked / 2  # GloVe gets about 70% of this section
-
-
-def test_benchmark_files_are_fetched():
-    assert fetch("wordsim353").exists()
