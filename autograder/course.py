@@ -7,6 +7,7 @@ both call :func:`configure`, so the two can never disagree.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
@@ -20,8 +21,31 @@ NOTEBOOK = "exercises"  # every assignment is one notebook: <slug>/exercises.ipy
 STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
 
-def configure(c: Config, root: Path = COURSE, source: Path = SOLUTIONS) -> Config:
-    """Fill ``c`` with the course settings for a course folder ``root`` whose sources are ``source``."""
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use while it is graded. The defaults are the course's, in one place.
+
+    Students see the limit that stopped them in their feedback; Validate uses the same per-cell time.
+    """
+
+    cell_seconds: float = 60.0  # one notebook cell
+    part_seconds: float = 60.0  # the hidden tests of one graded part, student calls included
+    notebook_seconds: float = 300.0  # everything for one submission
+    memory_bytes: int = 2 << 30  # all processes of the submission together
+    output_chars: int = 20_000  # what one cell may print (stdout and stderr each); the rest is cut
+
+
+LIMITS = Limits()
+
+
+def configure(c: Config, root: Path = COURSE, source: Path = SOLUTIONS, limits: Limits = LIMITS,
+              unsafe: bool = False) -> Config:
+    """Fill ``c`` with the course settings for a course folder ``root`` whose sources are ``source``.
+
+    Autograding runs every submission through :class:`autograder.execute.TrustedExecute`: student
+    code in a sandbox, hidden tests on the trusted side. ``unsafe`` drops the sandbox (never for
+    real submissions).
+    """
     root = Path(root).resolve()
     c.CourseDirectory.root = str(root)
     # nbgrader joins step folders onto the root, so the sources are named relative to it.
@@ -30,16 +54,15 @@ def configure(c: Config, root: Path = COURSE, source: Path = SOLUTIONS) -> Confi
     # A paired .md (jupytext) would carry solutions into the release; never copy one.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.md", "*.py"]
     c.ClearSolutions.code_stub = {"python": STUB}
-    # One slow or looping cell must not hold up a grading run for long.
-    c.Execute.timeout = 60
-    c.Execute.interrupt_on_timeout = True
-    # ipykernel warns on every start that TCP is unencrypted (kernels here are local); keep logs readable.
-    c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+    c.TrustedExecute.cell_seconds = limits.cell_seconds
+    c.TrustedExecute.part_seconds = limits.part_seconds
+    c.TrustedExecute.notebook_seconds = limits.notebook_seconds
+    c.TrustedExecute.memory_bytes = limits.memory_bytes
+    c.TrustedExecute.output_chars = limits.output_chars
+    c.TrustedExecute.unsafe = unsafe
     c.Autograde.autograde_preprocessors = [
-        "autograder.execute.ResilientExecute",  # nbgrader's Execute, surviving a dead kernel
-        "nbgrader.preprocessors.IgnorePattern",
+        "autograder.execute.TrustedExecute",  # replaces nbgrader's Execute: see autograder/harness.py
         "nbconvert.preprocessors.ClearMetadataPreprocessor",
-        "nbgrader.preprocessors.LimitOutput",
         "nbgrader.preprocessors.SaveAutoGrades",
         "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata",
@@ -47,14 +70,15 @@ def configure(c: Config, root: Path = COURSE, source: Path = SOLUTIONS) -> Confi
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-        "autograder.feedback.HideHiddenTestTracebacks",
-        "nbgrader.preprocessors.ClearHiddenTests",
+        "autograder.feedback.SafeFeedback",
     ]
+    c.HTMLExporter.sanitize_html = True  # bleach the HTML of Markdown cells and outputs in feedback
     return c
 
 
-def course_config(root: Path = COURSE, source: Path = SOLUTIONS) -> Config:
-    return configure(Config(), root, source)
+def course_config(root: Path = COURSE, source: Path = SOLUTIONS, limits: Limits = LIMITS,
+                  unsafe: bool = False) -> Config:
+    return configure(Config(), root, source, limits, unsafe)
 
 
 def slugs() -> list[str]:

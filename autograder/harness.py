@@ -1,0 +1,657 @@
+"""Trusted grading: the student's notebook runs in a sandbox, every verdict is reached out here.
+
+:func:`grade_notebook` is the whole of it. It starts a bubblewrap sandbox (see :class:`Sandbox`)
+that can read the Python environment and the course library and nothing else, runs the student's
+code cells there one by one, then runs each graded part's hidden tests in *this* process. The
+hidden tests live in ``solutions/<slug>/tests.py``: one function ``test_<part>(student, reference)``
+per graded cell. ``reference`` is the reference solution, loaded here; ``student`` is a
+:class:`Student`, a proxy whose calls travel to the sandbox as plain data (``sandbox/wire.py``) and
+whose answers come back as plain data, so nothing the student wrote ever runs on this side.
+
+Each cell and each part runs in a fresh fork of the sandbox's state, so a crash or an endless loop
+costs that cell or that part only, and no part can change what another one sees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.util
+import inspect
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import numpy as np
+import torch
+
+from autograder.course import LIMITS, SOLUTIONS, Limits
+from autograder.sandbox import wire
+
+SANDBOX_CODE = Path(__file__).parent / "sandbox"
+MESSAGE_CHARS = 500  # a verdict is one line a student reads; inputs in it are cut to fit
+BWRAP_ENV = "HIDDENREP_BWRAP"  # another bwrap binary (tests point it at a missing file)
+INSTALL_HINT = "install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu) or your system's bubblewrap package"
+
+
+class SandboxUnavailable(RuntimeError):
+    """Grading cannot be isolated on this machine; the message says what to install."""
+
+
+class SandboxFault(BaseException):
+    """The sandbox stopped answering a part: timed out, crashed or ran out of memory.
+
+    A BaseException, so that a hidden test's ``except Exception`` cannot swallow it.
+    """
+
+
+class StudentError(Exception):
+    """The student's code raised: ``ename`` and ``evalue`` are its exception's type and message."""
+
+    def __init__(self, label: str, ename: str, evalue: str, lines: list[str] | None = None):
+        self.label, self.ename, self.evalue, self.lines = label, ename, evalue, lines or []
+        if ename == "NotImplementedError" and not evalue:
+            super().__init__(f"{label} is not written yet: it still raises NotImplementedError")
+            return
+        where = f" (at {self.lines[-1]})" if self.lines else ""
+        super().__init__(f"{label} raised {ename}: {evalue}{where}")
+
+
+# --- the sandbox ----------------------------------------------------------------------------------
+
+
+class Channel:
+    """One connection to one process in the sandbox."""
+
+    def __init__(self, sock: socket.socket, pid: int, sandbox: "Sandbox"):
+        self.sock, self.pid, self.sandbox = sock, pid, sandbox
+
+    def request(self, header: dict, buffers: list[bytes] = (), deadline: float | None = None):
+        wire.send(self.sock, header, list(buffers))
+        return self.reply(deadline)
+
+    def reply(self, deadline: float | None = None):
+        return wire.recv(self.sock, self.sandbox.wire_limits, deadline)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+@dataclass
+class CellResult:
+    outputs: list[dict]
+    error: dict | None = None  # {"ename", "evalue", "lines"} when the cell raised or was stopped
+
+
+class Sandbox:
+    """A bubblewrap sandbox holding one student's notebook state.
+
+    The sandbox sees, read-only: /usr, the Python installation and virtual environment, the course
+    library ``hiddenrep`` and the data cache; and a private /tmp. It has no network, its own PID
+    namespace (everything it starts dies with it), and no view of solutions, grades or other
+    students. ``unsafe=True`` runs the same worker without bubblewrap, for machines that cannot
+    have it; nothing is isolated then.
+    """
+
+    def __init__(self, limits: Limits = LIMITS, unsafe: bool = False):
+        self.limits, self.unsafe = limits, unsafe
+        self.wire_limits = wire.Limits(max_bytes=1 << 30)
+        self.chain: list[Channel] = []
+        self.proc: subprocess.Popen | None = None
+        self.tmp: tempfile.TemporaryDirectory | None = None
+        self.memory_exceeded = False
+        self._stop = threading.Event()
+
+    # life cycle
+
+    def __enter__(self) -> "Sandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        command = self._command()
+        self.tmp = tempfile.TemporaryDirectory(prefix="hiddenrep-sbx-")
+        path = os.path.join(self.tmp.name, "s")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(8)
+        inner = path if self.unsafe else "/run/grader/s"
+        args = [*command(path), str(SANDBOX_CODE / "worker.py") if self.unsafe else "/opt/grader/worker.py",
+                inner, str(self.limits.output_chars), str(self.limits.memory_bytes + (1 << 30))]
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, start_new_session=True,
+                                     env=self._environment())
+        threading.Thread(target=self._watch_memory, daemon=True).start()
+        self.chain = [self._accept(time.monotonic() + 60)]
+
+    def close(self) -> None:
+        self._stop.set()
+        for channel in self.chain:
+            channel.close()
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        if self.proc is not None and self.proc.stderr:
+            self.proc.stderr.close()
+        if self.tmp is not None:
+            self.listener.close()
+            self.tmp.cleanup()
+
+    def _command(self):
+        python = str(Path(sys.prefix) / "bin" / "python")
+        if self.unsafe:
+            return lambda path: [python, "-I"]
+        bwrap = os.environ.get(BWRAP_ENV) or shutil.which("bwrap")
+        if not bwrap or not os.path.exists(bwrap):
+            raise SandboxUnavailable(f"bubblewrap (bwrap) is not installed, so student code cannot be "
+                                     f"isolated: {INSTALL_HINT}")
+        binds = []
+        for top in ("/lib", "/lib64", "/bin", "/sbin"):
+            if os.path.islink(top):
+                binds += ["--symlink", os.readlink(top), top]
+            elif os.path.isdir(top):
+                binds += ["--ro-bind", top, top]
+        readable = [sys.base_prefix, sys.prefix, _library_dir(), *_data_dirs()]
+        for folder in dict.fromkeys(str(Path(p).resolve()) for p in readable):
+            if os.path.exists(folder):
+                binds += ["--ro-bind", folder, folder]
+        for name in ("ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf"):
+            if os.path.exists(f"/etc/{name}"):
+                binds += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+
+        def command(path: str) -> list[str]:
+            return [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                    "--uid", "65534", "--gid", "65534",
+                    "--ro-bind", "/usr", "/usr", *binds,
+                    "--ro-bind", str(SANDBOX_CODE), "/opt/grader",
+                    "--ro-bind", path, "/run/grader/s",
+                    "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp",
+                    python, "-I"]
+        return command
+
+    def _environment(self) -> dict[str, str]:
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "agg",
+               "MPLCONFIGDIR": "/tmp/matplotlib", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+        if "HIDDENREP_CACHE" in os.environ:
+            env["HIDDENREP_CACHE"] = os.environ["HIDDENREP_CACHE"]
+        elif not self.unsafe:
+            env["HIDDENREP_CACHE"] = str(_data_dirs()[0]) if _data_dirs() else "/nonexistent"
+        return env
+
+    def _accept(self, deadline: float) -> Channel:
+        self.listener.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            sock, _ = self.listener.accept()
+        except socket.timeout:
+            raise SandboxFault(self._why_silent()) from None
+        channel = Channel(sock, 0, self)
+        hello, _ = channel.reply(deadline)
+        if hello.get("op") != "hello":
+            raise SandboxFault("the sandbox did not introduce itself")
+        channel.pid = hello.get("pid", 0)
+        return channel
+
+    def _why_silent(self) -> str:
+        if self.proc is not None and self.proc.poll() is not None:
+            err = (self.proc.stderr.read() or b"").decode(errors="replace").strip().splitlines()
+            raise SandboxUnavailable(f"the sandbox did not start ({(err or ['no message'])[-1]})")
+        return "the sandbox did not start in time"
+
+    # forking: every cell and every part runs in a child of the last good state
+
+    def fork(self, deadline: float) -> Channel:
+        parent = self.chain[-1]
+        wire.send(parent.sock, {"op": "fork"})
+        return self._accept(deadline)
+
+    def end_child(self, child: Channel, kill: bool) -> str:
+        """Stop ``child`` (politely or with SIGKILL) and return how it ended, as its parent saw it."""
+        parent = self.chain[-1]
+        if kill:
+            with contextlib.suppress(OSError):
+                wire.send(parent.sock, {"op": "kill"})
+        else:
+            with contextlib.suppress(OSError):
+                wire.send(child.sock, {"op": "exit"})
+        child.close()
+        try:
+            reply, _ = parent.reply(time.monotonic() + 10)
+        except (EOFError, TimeoutError, wire.WireError, OSError):
+            raise SandboxFault("the sandbox stopped responding") from None
+        return str(reply.get("status", ""))
+
+    def run_cell(self, source: str, deadline: float) -> CellResult:
+        """Run one cell in a child of the current state; keep the child as the new state if it ran."""
+        child = self.fork(deadline)
+        try:
+            reply, _ = child.request({"op": "cell", "source": source}, deadline=deadline)
+        except TimeoutError:
+            self.end_child(child, kill=True)
+            return CellResult([], _stopped("TimeoutError", self._timeout_message(deadline)))
+        except (EOFError, OSError, wire.WireError):
+            status = self.end_child(child, kill=True)
+            return CellResult([], _stopped("DeadKernelError", self._crash_message(status)))
+        if not isinstance(reply, dict) or "stdout" not in reply:
+            self.end_child(child, kill=True)
+            return CellResult([], _stopped("ProtocolError", "the cell's output could not be read"))
+        self.chain.append(child)
+        outputs = []
+        for name in ("stdout", "stderr"):
+            text = str(reply.get(name) or "")[: self.limits.output_chars + 200]
+            if text:
+                outputs.append({"output_type": "stream", "name": name, "text": text})
+        error = reply.get("error")
+        if error is not None:
+            error = {"ename": str(error.get("ename", "Error"))[:100],
+                     "evalue": str(error.get("evalue", ""))[:2000],
+                     "lines": [str(x)[:300] for x in error.get("lines", [])][:5]}
+        return CellResult(outputs, error)
+
+    def _timeout_message(self, deadline: float) -> str:
+        return (f"stopped after {self.limits.cell_seconds:g} s (the limit for one cell): "
+                f"an endless loop, or far too much work?")
+
+    def _crash_message(self, status: str) -> str:
+        if self.memory_exceeded:
+            self.memory_exceeded = False
+            return (f"stopped: it used more than {self.limits.memory_bytes / 2**30:g} GiB of memory "
+                    f"(the limit for one notebook)")
+        return f"the Python process running it died ({status}): it crashed or exited"
+
+    # memory
+
+    def _watch_memory(self) -> None:
+        while not self._stop.wait(0.2):
+            if self.proc is None or self.proc.poll() is not None:
+                return
+            usage = _tree_memory(self.proc.pid)
+            if sum(usage.values()) > self.limits.memory_bytes:
+                self.memory_exceeded = True
+                biggest = max(usage, key=usage.get)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(biggest, signal.SIGKILL)
+
+
+def _stopped(ename: str, evalue: str) -> dict:
+    return {"ename": ename, "evalue": evalue, "lines": []}
+
+
+def _library_dir() -> str:
+    import hiddenrep
+
+    return str(Path(hiddenrep.__file__).resolve().parent)
+
+
+def _data_dirs() -> list[Path]:
+    from hiddenrep.data import cache_dir
+
+    folder = cache_dir()
+    return [folder] if folder.exists() else []
+
+
+def _tree_memory(root: int) -> dict[int, int]:
+    """Proportional memory (PSS, bytes) of every process descended from ``root``."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    usage, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        usage[pid] = int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
+    return usage
+
+
+# --- the student, as the hidden tests see it ---------------------------------------------------------
+
+
+class Remote(wire.HandleRef):
+    """Something in the sandbox: a name of the notebook, or an object the sandbox holds."""
+
+    def __init__(self, part: "Part", label: str, name: str | None = None, handle: int | None = None,
+                 type_name: str = "object"):
+        self._part, self._label, self._name, self._handle, self.type_name = part, label, name, handle, type_name
+
+    @property
+    def id(self) -> int:  # what the wire sends when this is passed back as an argument
+        if self._handle is None:
+            value = self._part.request({"op": "getattr", "name": self._name}, [], self._label)
+            if not isinstance(value, Remote):
+                raise TypeError(f"{self._label} is plain data, not something that can be passed by reference")
+            self._handle = value._handle
+        return self._handle
+
+    def _target(self) -> dict:
+        return {"handle": self.id} if self._name is None or self._handle is not None else {"name": self._name}
+
+    def __call__(self, *args, **kwargs):
+        return self._part.call(dict(self._target(), op="call"), args, kwargs, self._label)
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return self._part.request(dict(self._target(), op="getattr", attr=attr), [], f"{self._label}.{attr}")
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} from your code>"
+
+
+class Student:
+    """The student's notebook as a hidden test sees it: ``student.name(...)`` calls into the sandbox."""
+
+    def __init__(self, part: "Part", source: str):
+        self._part = part
+        self.source = source
+
+    def __getattr__(self, name: str) -> Remote:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return Remote(self._part, name, name=name)
+
+    def probe(self, fn, *args, **kwargs):
+        """Run ``fn`` (a top-level function of tests.py) in the sandbox and return its result."""
+        source = inspect.getsource(fn)
+        header = {"op": "probe", "source": source, "name": fn.__name__}
+        return self._part.call(header, args, kwargs, fn.__name__)
+
+
+class Part:
+    """The connection a graded part uses: one forked child of the notebook's final state."""
+
+    def __init__(self, channel: Channel, deadline: float, limits: Limits):
+        self.channel, self.deadline, self.limits = channel, deadline, limits
+        self.fault: str | None = None
+
+    def call(self, header: dict, args: tuple, kwargs: dict, label: str):
+        encoder = wire.Encoder()
+        header = dict(header, args=[encoder.encode(a) for a in args],
+                      kwargs={str(k): encoder.encode(v) for k, v in kwargs.items()})
+        reply, buffers = self._exchange(header, encoder.buffers, label)
+        decoder = wire.Decoder(buffers)
+        try:
+            for given, after in zip(args, reply.get("args", [])):
+                _copy_back(given, decoder.decode(after))
+            for key, after in reply.get("kwargs", {}).items():
+                if key in kwargs:
+                    _copy_back(kwargs[key], decoder.decode(after))
+            return self._wrap(decoder.decode(reply.get("result")), label)
+        except wire.WireError as exc:
+            raise StudentError(label, "ValueError", f"its result could not be read ({exc})") from None
+
+    def request(self, header: dict, buffers: list[bytes], label: str):
+        reply, buffers = self._exchange(header, buffers, label)
+        try:
+            return self._wrap(wire.Decoder(buffers).decode(reply.get("result")), label)
+        except wire.WireError as exc:
+            raise StudentError(label, "ValueError", f"its result could not be read ({exc})") from None
+
+    def _exchange(self, header: dict, buffers: list[bytes], label: str):
+        if self.fault:
+            raise SandboxFault(self.fault)
+        try:
+            reply, out = self.channel.request(header, buffers, self.deadline)
+        except TimeoutError:
+            self.fault = f"{label} did not finish within the time limit of {self.limits.part_seconds:g} s for one part (an endless loop?)"
+            raise SandboxFault(self.fault) from None
+        except (EOFError, OSError):
+            self.fault = f"the Python process died while running {label}"
+            raise SandboxFault(self.fault) from None
+        except wire.WireError as exc:
+            self.fault = f"{label} sent something the grader cannot read ({exc})"
+            raise SandboxFault(self.fault) from None
+        if not isinstance(reply, dict):
+            raise StudentError(label, "ValueError", "its answer could not be read")
+        error = reply.get("error")
+        if isinstance(error, dict):
+            raise StudentError(label, str(error.get("ename", "Error"))[:100], str(error.get("evalue", ""))[:300],
+                               [str(x)[:200] for x in error.get("lines", [])][:3])
+        return reply, out
+
+    def _wrap(self, value: Any, label: str) -> Any:
+        """Handles become :class:`Remote` objects the test can use; everything else is plain data."""
+        if isinstance(value, wire.HandleRef):
+            return Remote(self, label, handle=value.id, type_name=value.type_name)
+        if isinstance(value, list):
+            return [self._wrap(v, label) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._wrap(v, label) for v in value)
+        if isinstance(value, dict):
+            return {k: self._wrap(v, label) for k, v in value.items()}
+        return value
+
+
+def _copy_back(given: Any, after: Any) -> None:
+    """Make ``given`` (an argument the test passed) look as the student's code left its copy."""
+    if isinstance(given, torch.Tensor) and isinstance(after, torch.Tensor):
+        with torch.no_grad():
+            if given.shape == after.shape and given.dtype == after.dtype:
+                if not torch.equal(given, after):
+                    given.copy_(after)
+            else:
+                given.set_(after.clone().to(given.dtype) if given.dtype != after.dtype else after.clone())
+    elif isinstance(given, np.ndarray) and isinstance(after, np.ndarray):
+        if given.shape == after.shape and given.flags.writeable:
+            given[...] = after
+    elif isinstance(given, list) and isinstance(after, list):
+        if len(given) == len(after):
+            for i, (g, a) in enumerate(zip(given, after)):
+                if _mutable(g) and type(g) is type(a):
+                    _copy_back(g, a)
+                elif g is not a and not _same(g, a):
+                    given[i] = a
+        else:
+            given[:] = after
+    elif isinstance(given, dict) and isinstance(after, dict):
+        for key in list(given):
+            if key not in after:
+                del given[key]
+        for key, value in after.items():
+            if key in given and _mutable(given[key]) and type(given[key]) is type(value):
+                _copy_back(given[key], value)
+            else:
+                given[key] = value
+    elif isinstance(given, tuple) and isinstance(after, tuple) and len(given) == len(after):
+        for g, a in zip(given, after):
+            if _mutable(g):
+                _copy_back(g, a)
+    elif isinstance(given, set) and isinstance(after, set):
+        given.clear()
+        given.update(after)
+
+
+def _mutable(value: Any) -> bool:
+    return isinstance(value, (torch.Tensor, np.ndarray, list, dict, set, tuple))
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:
+        return False
+
+
+# --- grading a notebook --------------------------------------------------------------------------------
+
+
+@dataclass
+class PartResult:
+    grade_id: str
+    passed: bool
+    message: str
+    seconds: float = 0.0
+
+
+@dataclass
+class Report:
+    parts: dict[str, PartResult] = field(default_factory=dict)
+    seconds: float = 0.0
+    budget_exhausted: bool = False
+
+
+def is_test_cell(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and meta.get("grade", False) and not meta.get("solution", False)
+
+
+def is_locked(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("locked", False))
+
+
+@functools.lru_cache(maxsize=None)
+def _tests_module(path: str, mtime: float) -> types.ModuleType:
+    name = "hidden_tests_" + Path(path).parent.name.replace("-", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def hidden_tests(slug: str, source: Path = SOLUTIONS) -> types.ModuleType:
+    """The module ``solutions/<slug>/tests.py`` (loaded once per version of the file)."""
+    path = Path(source) / slug / "tests.py"
+    if not path.exists():
+        raise FileNotFoundError(f"{slug} has no hidden tests: {path} is missing")
+    return _tests_module(str(path), path.stat().st_mtime)
+
+
+def reference_namespace(slug: str) -> types.SimpleNamespace:
+    from autograder.reference import _namespace
+
+    return types.SimpleNamespace(**_namespace(slug))
+
+
+def grade_notebook(nb, slug: str, limits: Limits = LIMITS, unsafe: bool = False,
+                   only: set[str] | None = None) -> Report:
+    """Grade notebook ``nb`` (modified in place) of assignment ``slug``.
+
+    Student code cells get the outputs they produced in the sandbox; each graded test cell gets
+    one output, the verdict: a line saying it passed, or an error output with the reason. nbgrader
+    scores a test cell by exactly that (an error output means 0). ``only`` limits grading to the
+    parts with those grade_ids (the others are left without output).
+    """
+    start = time.monotonic()
+    budget_end = start + limits.notebook_seconds
+    report = Report()
+    tests = hidden_tests(slug)
+    reference = reference_namespace(slug)
+    cells = [c for c in nb.cells if c.get("cell_type") == "code"]
+    for cell in cells:
+        cell.outputs = []
+        cell.execution_count = None
+    source = "\n\n".join(c.source for c in cells if not is_test_cell(c) and not is_locked(c))
+    with Sandbox(limits, unsafe) as sandbox:
+        for cell in cells:
+            if is_test_cell(cell):
+                continue
+            if time.monotonic() >= budget_end:
+                report.budget_exhausted = True
+                cell.outputs = [_error_output("NotRun", _budget_message(limits))]
+                continue
+            result = sandbox.run_cell(cell.source, min(time.monotonic() + limits.cell_seconds, budget_end))
+            cell.outputs = [nbformat.v4.new_output(**o) for o in result.outputs]
+            if result.error:
+                lines = result.error["lines"]
+                cell.outputs.append(_error_output(result.error["ename"], result.error["evalue"], lines))
+        for cell in cells:
+            if not is_test_cell(cell):
+                continue
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            if only is not None and grade_id not in only:
+                continue
+            part_start = time.monotonic()
+            if part_start >= budget_end:
+                report.budget_exhausted = True
+                result = PartResult(grade_id, False, _budget_message(limits))
+            else:
+                deadline = min(part_start + limits.part_seconds, budget_end)
+                result = _grade_part(sandbox, tests, reference, grade_id, source, deadline, limits)
+            result.seconds = time.monotonic() - part_start
+            report.parts[grade_id] = result
+            cell.outputs = [_verdict_output(result)]
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def _grade_part(sandbox: Sandbox, tests, reference, grade_id: str, source: str, deadline: float,
+                limits: Limits) -> PartResult:
+    test = getattr(tests, grade_id, None)
+    if test is None:
+        return PartResult(grade_id, False, "the grader has no tests for this part (tell your instructor)")
+    try:
+        channel = sandbox.fork(deadline)
+    except SandboxFault as exc:
+        return PartResult(grade_id, False, str(exc))
+    part = Part(channel, deadline, limits)
+    killed = False
+    try:
+        test(Student(part, source), reference)
+        return PartResult(grade_id, True, "passed")
+    except AssertionError as exc:
+        return PartResult(grade_id, False, _one_line(str(exc) or "a check failed"))
+    except StudentError as exc:
+        return PartResult(grade_id, False, _one_line(str(exc)))
+    except SandboxFault as exc:
+        killed = True
+        message = str(exc)
+        if sandbox.memory_exceeded:
+            sandbox.memory_exceeded = False
+            message = (f"stopped: your code used more than {limits.memory_bytes / 2**30:g} GiB of "
+                       f"memory (the limit for one notebook)")
+        return PartResult(grade_id, False, _one_line(message))
+    except Exception as exc:  # the hidden test could not make sense of what the student returned
+        return PartResult(grade_id, False, _one_line(f"your answer could not be checked: {type(exc).__name__}: {exc}"))
+    finally:
+        with contextlib.suppress(SandboxFault):
+            sandbox.end_child(channel, kill=killed or part.fault is not None)
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 4] + " ..."
+
+
+def _budget_message(limits: Limits) -> str:
+    return (f"not graded: grading this notebook took longer than its budget of "
+            f"{limits.notebook_seconds:g} s (slow or looping cells used it up)")
+
+
+def _error_output(ename: str, evalue: str, lines: list[str] = ()):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue,
+                                  traceback=[*lines, f"{ename}: {evalue}"])
+
+
+def _verdict_output(result: PartResult):
+    if result.passed:
+        return nbformat.v4.new_output("stream", name="stdout", text=f"{result.grade_id.removeprefix('test_')}: passed\n")
+    return _error_output("Failed", result.message)

@@ -1,0 +1,1 @@
+"""The sandbox side of grading: only these files are visible to student code."""
