@@ -1,8 +1,11 @@
 """python -m autograder: release student notebooks and score submissions.
 
     python -m autograder release [SLUG ...]
-    python -m autograder score NOTEBOOK [--assignment SLUG] [--json]
-    python -m autograder grade SLUG [--course DIR]
+    python -m autograder score NOTEBOOK [--assignment SLUG] [--json] [--unsafe-no-sandbox]
+    python -m autograder grade SLUG [--course DIR] [--unsafe-no-sandbox]
+
+Student code always runs in a bubblewrap sandbox; without bubblewrap both commands refuse to grade
+(exit status 2) unless --unsafe-no-sandbox is given.
     python -m autograder bench
 """
 
@@ -14,6 +17,9 @@ import sys
 from pathlib import Path
 
 from autograder.course import CHAPTERS, COURSE, NOTEBOOK, slugs
+
+UNSAFE_HELP = ("grade without the bubblewrap sandbox: student code can then read and change anything "
+               "you can; only for notebooks you trust")
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -35,7 +41,7 @@ def _score(args: argparse.Namespace) -> int:
         print(f"error: cannot tell which assignment {path} belongs to ({slug!r} is not one of "
               f"{', '.join(slugs())}); pass --assignment SLUG", file=sys.stderr)
         return 2
-    result = score(path, slug)
+    result = score(path, slug, unsafe=args.unsafe_no_sandbox)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -59,7 +65,7 @@ def _grade(args: argparse.Namespace) -> int:
         print(f"error: unknown assignment {args.slug!r}; known: {', '.join(slugs())}", file=sys.stderr)
         return 2
     root = Path(args.course)
-    results = grade_class(args.slug, root)
+    results = grade_class(args.slug, root, unsafe=args.unsafe_no_sandbox)
     if not results:
         print(f"no submissions found under {root / 'submitted'}/*/{args.slug}/", file=sys.stderr)
         return 1
@@ -91,18 +97,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("notebook", help="the notebook file to grade")
     p.add_argument("--assignment", metavar="SLUG", help="default: the name of the notebook's folder")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--unsafe-no-sandbox", action="store_true", help=UNSAFE_HELP)
     p.set_defaults(run=_score)
 
     p = commands.add_parser("grade", help="autograde a class: every submission, feedback, a CSV")
     p.add_argument("slug", metavar="SLUG")
     p.add_argument("--course", default=str(COURSE), help="course folder holding submitted/ (default: autograder/)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true", help=UNSAFE_HELP)
     p.set_defaults(run=_grade)
 
     p = commands.add_parser("bench", help="time every lesson and every reference solution")
     p.set_defaults(run=_bench)
 
     args = parser.parse_args(argv)
-    return args.run(args)
+    from autograder.harness import SandboxUnavailable
+
+    try:
+        return args.run(args)
+    except SandboxUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -8,10 +8,16 @@ text is cut, so a 200 MB print cannot become a 200 MB page.
 
 from __future__ import annotations
 
+import bleach
+from nbconvert.filters import markdown2html_mistune
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Int
 
 SAFE_MIME = ("text/plain", "image/png", "image/jpeg")
+SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
+             "h6", "hr", "i", "li", "ol", "p", "pre", "span", "strong", "sub", "sup", "table", "tbody",
+             "td", "th", "thead", "tr", "ul"}
+SAFE_ATTRIBUTES = {"a": ["href", "title"], "span": ["class"], "code": ["class"]}
 CUT_NOTE = "\n[cut: {n:,} more characters]"
 
 
@@ -21,7 +27,15 @@ class SafeFeedback(Preprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         cell.pop("attachments", None)
-        if cell.cell_type == "raw":
+        if cell.cell_type == "markdown":
+            # Rendered here and cleaned as HTML (as nbviewer does), then passed on as finished HTML.
+            html = markdown2html_mistune(cell.source)
+            cell.cell_type, cell.source = "raw", bleach.clean(
+                html, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols={"http", "https", "mailto"},
+                strip=False)
+            cell.metadata["raw_mimetype"] = "text/html"
+            cell.pop("outputs", None)
+        elif cell.cell_type == "raw":
             cell.metadata.pop("format", None)
             cell.metadata.pop("raw_mimetype", None)
         for output in cell.get("outputs", []):

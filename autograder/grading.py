@@ -17,13 +17,13 @@ from typing import Any
 
 import nbformat
 
-from autograder.course import NOTEBOOK, SOLUTIONS, course_config, source_notebook
+from autograder.course import LIMITS, NOTEBOOK, SOLUTIONS, Limits, course_config, source_notebook
 
 STUDENT = "student"
-ERROR_CHARS = 300
+ERROR_CHARS = 500
 
 
-def _api(root: Path, source: Path = SOLUTIONS):
+def _api(root: Path, source: Path = SOLUTIONS, limits: Limits = LIMITS, unsafe: bool = False):
     # Imported here: nbgrader.apps costs ~2.5 s and `reference` users never need it.
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -32,7 +32,7 @@ def _api(root: Path, source: Path = SOLUTIONS):
     bindir = str(Path(sys.executable).parent)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-    config = course_config(root, source)
+    config = course_config(root, source, limits, unsafe)
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
@@ -123,9 +123,14 @@ def repair(nb: nbformat.NotebookNode, slug: str) -> nbformat.NotebookNode:
     return nb
 
 
-def score(path: Path, slug: str) -> dict[str, Any]:
-    """Grade one notebook as ``nbgrader autograde`` would and return its scores per graded cell."""
+def score(path: Path, slug: str, limits: Limits = LIMITS, unsafe: bool = False) -> dict[str, Any]:
+    """Grade one notebook as ``nbgrader autograde`` would and return its scores per graded cell.
+
+    Raises :class:`autograder.harness.SandboxUnavailable` when student code cannot be isolated
+    here and ``unsafe`` is not set.
+    """
     path = Path(path)
+    check_sandbox(unsafe)
     try:
         nb = read_submission(path, slug)
     except ValueError as exc:
@@ -136,24 +141,26 @@ def score(path: Path, slug: str) -> dict[str, Any]:
         submitted = root / "submitted" / STUDENT / slug / f"{NOTEBOOK}.ipynb"
         submitted.parent.mkdir(parents=True)
         nbformat.write(nb, submitted)
-        return _grade_student(_api(root), root, slug, STUDENT)
+        return _grade_student(_api(root, limits=limits, unsafe=unsafe), root, slug, STUDENT)
 
 
-KERNEL_START_FAILURES = ("Address already in use", "ZMQError", "Kernel didn't respond", "kernel_info")
+def check_sandbox(unsafe: bool = False) -> None:
+    """Refuse to grade, with the command that fixes it, when bubblewrap is missing (unless ``unsafe``)."""
+    if unsafe:
+        return
+    from autograder.harness import BWRAP_ENV, INSTALL_HINT, SandboxUnavailable
+
+    bwrap = os.environ.get(BWRAP_ENV) or shutil.which("bwrap")
+    if not bwrap or not os.path.exists(bwrap):
+        raise SandboxUnavailable(
+            f"bubblewrap (bwrap) is not installed, so student code cannot be isolated: {INSTALL_HINT}. "
+            f"To grade anyway without any isolation (only for notebooks you trust), pass --unsafe-no-sandbox.")
 
 
-def _grade_student(api, root: Path, slug: str, student: str, feedback: bool = False,
-                   attempts: int = 3) -> dict[str, Any]:
-    """nbgrader autograde of one submission (and its feedback), then its scores per graded cell.
-
-    A kernel that fails to start is retried: two kernels starting at once (parallel graders) can
-    race for the same port, and that failure is the machine's, not the student's.
-    """
-    for _ in range(attempts):
-        with _quiet():
-            outcome = api.autograde(slug, student, force=True, create=True)
-        if outcome["success"] or not any(s in (outcome.get("log") or "") for s in KERNEL_START_FAILURES):
-            break
+def _grade_student(api, root: Path, slug: str, student: str, feedback: bool = False) -> dict[str, Any]:
+    """nbgrader autograde of one submission (and its feedback), then its scores per graded cell."""
+    with _quiet():
+        outcome = api.autograde(slug, student, force=True, create=True)
     if not outcome["success"]:
         return failed(slug, f"grading failed: {_reason(outcome)}"[:ERROR_CHARS])
     if feedback:
@@ -198,7 +205,10 @@ def _cell_scores(root: Path, slug: str, student: str) -> dict[str, dict[str, Any
             errors[grade_id] = None
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error":
-                    errors[grade_id] = f"{out.get('ename')}: {out.get('evalue')}"[:ERROR_CHARS]
+                    # A verdict of the trusted grader is its message alone; other errors keep their type.
+                    text = (out.get("evalue") if out.get("ename") == "Failed"
+                            else f"{out.get('ename')}: {out.get('evalue')}")
+                    errors[grade_id] = str(text)[:ERROR_CHARS]
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         grades = {g.name: g for g in gb.find_submission_notebook(NOTEBOOK, slug, student).grades}
         # Report cells in notebook order.
@@ -209,7 +219,8 @@ def _cell_scores(root: Path, slug: str, student: str) -> dict[str, dict[str, Any
         }
 
 
-def grade_class(slug: str, root: Path) -> dict[str, dict[str, Any]]:
+def grade_class(slug: str, root: Path, limits: Limits = LIMITS,
+                unsafe: bool = False) -> dict[str, dict[str, Any]]:
     """Autograde every submission of ``slug`` under ``root/submitted``, write feedback and a CSV.
 
     Each student is graded on their own: an unreadable notebook, damaged metadata or a crashing
@@ -217,7 +228,8 @@ def grade_class(slug: str, root: Path) -> dict[str, dict[str, Any]]:
     needed repair is kept beside the repaired copy as ``exercises.ipynb.orig``. Returns the
     results per student; the CSV is ``root/grades/<slug>.csv``.
     """
-    api = _api(root)
+    check_sandbox(unsafe)
+    api = _api(root, limits=limits, unsafe=unsafe)
     _ensure_assignment(slug, root)
     results: dict[str, dict[str, Any]] = {}
     for folder in sorted((root / "submitted").glob(f"*/{slug}")):

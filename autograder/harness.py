@@ -40,7 +40,8 @@ from autograder.course import LIMITS, SOLUTIONS, Limits
 from autograder.sandbox import wire
 
 SANDBOX_CODE = Path(__file__).parent / "sandbox"
-MESSAGE_CHARS = 500  # a verdict is one line a student reads; inputs in it are cut to fit
+MESSAGE_CHARS = 500
+MAX_PROCESSES = 200  # cells and parts each hold one forked process; far more means a fork bomb  # a verdict is one line a student reads; inputs in it are cut to fit
 BWRAP_ENV = "HIDDENREP_BWRAP"  # another bwrap binary (tests point it at a missing file)
 INSTALL_HINT = "install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu) or your system's bubblewrap package"
 
@@ -63,6 +64,10 @@ class StudentError(Exception):
         self.label, self.ename, self.evalue, self.lines = label, ename, evalue, lines or []
         if ename == "NotImplementedError" and not evalue:
             super().__init__(f"{label} is not written yet: it still raises NotImplementedError")
+            return
+        if ename == "NameError" and evalue == f"name '{label}' is not defined":
+            super().__init__(f"{label} is not defined in your notebook: run its cell without errors "
+                             f"and keep its name")
             return
         where = f" (at {self.lines[-1]})" if self.lines else ""
         super().__init__(f"{label} raised {ename}: {evalue}{where}")
@@ -111,7 +116,7 @@ class Sandbox:
         self.chain: list[Channel] = []
         self.proc: subprocess.Popen | None = None
         self.tmp: tempfile.TemporaryDirectory | None = None
-        self.memory_exceeded = False
+        self.stop_reason: str | None = None  # set by the watchdog when it kills
         self._stop = threading.Event()
 
     # life cycle
@@ -138,6 +143,7 @@ class Sandbox:
                                      env=self._environment())
         threading.Thread(target=self._watch_memory, daemon=True).start()
         self.chain = [self._accept(time.monotonic() + 60)]
+        self.pid_namespace = _pid_namespace(self.proc.pid)
 
     def close(self) -> None:
         self._stop.set()
@@ -147,6 +153,10 @@ class Sandbox:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        # The kernel kills a PID namespace's processes when its first process dies; wait for that.
+        end = time.monotonic() + 5
+        while self.leftovers() and time.monotonic() < end:
+            time.sleep(0.05)
         if self.proc is not None and self.proc.stderr:
             self.proc.stderr.close()
         if self.tmp is not None:
@@ -214,6 +224,19 @@ class Sandbox:
             raise SandboxUnavailable(f"the sandbox did not start ({(err or ['no message'])[-1]})")
         return "the sandbox did not start in time"
 
+    def leftovers(self) -> list[int]:
+        """Processes of this sandbox still alive (after :meth:`close` there must be none)."""
+        ns = getattr(self, "pid_namespace", None)
+        if not ns:
+            return []
+        alive = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{entry}/ns/pid") == ns:
+                        alive.append(int(entry))
+        return alive
+
     # forking: every cell and every part runs in a child of the last good state
 
     def fork(self, deadline: float) -> Channel:
@@ -269,10 +292,9 @@ class Sandbox:
                 f"an endless loop, or far too much work?")
 
     def _crash_message(self, status: str) -> str:
-        if self.memory_exceeded:
-            self.memory_exceeded = False
-            return (f"stopped: it used more than {self.limits.memory_bytes / 2**30:g} GiB of memory "
-                    f"(the limit for one notebook)")
+        if self.stop_reason:
+            reason, self.stop_reason = self.stop_reason, None
+            return reason
         return f"the Python process running it died ({status}): it crashed or exited"
 
     # memory
@@ -282,11 +304,30 @@ class Sandbox:
             if self.proc is None or self.proc.poll() is not None:
                 return
             usage = _tree_memory(self.proc.pid)
+            if len(usage) > MAX_PROCESSES:  # a fork bomb: nothing of this sandbox is worth keeping
+                self.stop_reason = (f"stopped: your code started more than {MAX_PROCESSES} processes; "
+                                    f"the whole notebook was stopped")
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                return
             if sum(usage.values()) > self.limits.memory_bytes:
-                self.memory_exceeded = True
+                self.stop_reason = (f"stopped: your code used more than "
+                                    f"{self.limits.memory_bytes / 2**30:g} GiB of memory (the limit "
+                                    f"for one notebook)")
                 biggest = max(usage, key=usage.get)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(biggest, signal.SIGKILL)
+
+
+def _pid_namespace(root: int) -> str | None:
+    """The PID namespace of the processes under ``root`` (bwrap), if it made one."""
+    own = os.readlink("/proc/self/ns/pid")
+    for pid in _tree_memory(root) or [root]:
+        with contextlib.suppress(OSError):
+            ns = os.readlink(f"/proc/{pid}/ns/pid")
+            if ns != own:
+                return ns
+    return None
 
 
 def _stopped(ename: str, evalue: str) -> dict:
@@ -517,6 +558,7 @@ class Report:
     parts: dict[str, PartResult] = field(default_factory=dict)
     seconds: float = 0.0
     budget_exhausted: bool = False
+    leftover_processes: int = 0  # processes of the sandbox still alive after grading: must be 0
 
 
 def is_test_cell(cell) -> bool:
@@ -599,6 +641,7 @@ def grade_notebook(nb, slug: str, limits: Limits = LIMITS, unsafe: bool = False,
             result.seconds = time.monotonic() - part_start
             report.parts[grade_id] = result
             cell.outputs = [_verdict_output(result)]
+    report.leftover_processes = len(sandbox.leftovers())
     report.seconds = time.monotonic() - start
     return report
 
@@ -624,10 +667,8 @@ def _grade_part(sandbox: Sandbox, tests, reference, grade_id: str, source: str, 
     except SandboxFault as exc:
         killed = True
         message = str(exc)
-        if sandbox.memory_exceeded:
-            sandbox.memory_exceeded = False
-            message = (f"stopped: your code used more than {limits.memory_bytes / 2**30:g} GiB of "
-                       f"memory (the limit for one notebook)")
+        if sandbox.stop_reason:
+            message, sandbox.stop_reason = sandbox.stop_reason, None
         return PartResult(grade_id, False, _one_line(message))
     except Exception as exc:  # the hidden test could not make sense of what the student returned
         return PartResult(grade_id, False, _one_line(f"your answer could not be checked: {type(exc).__name__}: {exc}"))

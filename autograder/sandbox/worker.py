@@ -194,6 +194,7 @@ class Worker:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
+            os.setpgid(0, 0)  # its own group, so that stopping it also stops what it started
             self.conn.close()
             self.conn = self._connect()
             return
@@ -208,13 +209,21 @@ class Worker:
             try:
                 request, _ = wire.recv(self.conn)
             except (EOFError, wire.WireError):
-                os.kill(pid, signal.SIGKILL)
+                kill_group(pid)
                 os._exit(0)
             if request.get("op") == "kill":
-                os.kill(pid, signal.SIGKILL)
+                kill_group(pid)
                 _, status = os.waitpid(pid, 0)
                 break
         wire.send(self.conn, {"op": "child_exited", "status": exit_description(status)})
+
+
+def kill_group(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def describe(exc: BaseException) -> dict:
