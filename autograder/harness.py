@@ -117,6 +117,7 @@ class Sandbox:
         self.proc: subprocess.Popen | None = None
         self.tmp: tempfile.TemporaryDirectory | None = None
         self.stop_reason: str | None = None  # set by the watchdog when it kills
+        self.peak_memory = 0  # the largest total PSS the watchdog saw, in bytes
         self._stop = threading.Event()
 
     # life cycle
@@ -304,6 +305,7 @@ class Sandbox:
             if self.proc is None or self.proc.poll() is not None:
                 return
             usage = _tree_memory(self.proc.pid)
+            self.peak_memory = max(self.peak_memory, sum(usage.values()))
             if len(usage) > MAX_PROCESSES:  # a fork bomb: nothing of this sandbox is worth keeping
                 self.stop_reason = (f"stopped: your code started more than {MAX_PROCESSES} processes; "
                                     f"the whole notebook was stopped")
@@ -559,6 +561,7 @@ class Report:
     seconds: float = 0.0
     budget_exhausted: bool = False
     leftover_processes: int = 0  # processes of the sandbox still alive after grading: must be 0
+    peak_memory: int = 0  # bytes, all sandbox processes together, sampled every 0.2 s
 
 
 def is_test_cell(cell) -> bool:
@@ -642,6 +645,7 @@ def grade_notebook(nb, slug: str, limits: Limits = LIMITS, unsafe: bool = False,
             report.parts[grade_id] = result
             cell.outputs = [_verdict_output(result)]
     report.leftover_processes = len(sandbox.leftovers())
+    report.peak_memory = sandbox.peak_memory
     report.seconds = time.monotonic() - start
     return report
 

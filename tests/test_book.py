@@ -41,10 +41,30 @@ def block_lines(source: str) -> tuple[list[str], list[str]]:
     return inside, outside
 
 
+def hidden_test_lines(slug: str) -> list[str]:
+    """The code lines of ``solutions/<slug>/tests.py`` (docstrings and comments left out)."""
+    import ast
+    import io
+    import tokenize
+
+    source = (source_notebook(slug).parent / "tests.py").read_text()
+    skip = set()
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(
+                getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str):
+            skip.update(range(body[0].lineno, body[0].end_lineno + 1))
+    code_lines = {tok.start[0] for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+                  if tok.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                                      tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER)}
+    return [normalise(line) for i, line in enumerate(source.splitlines(), 1)
+            if i in code_lines and i not in skip]
+
+
 def secrets(slug: str) -> set[str]:
     """Lines only a reference solution or a hidden test contains, long enough to be telling."""
     nb = nbformat.read(source_notebook(slug), as_version=4)
-    inside, outside = [], []
+    inside, outside = hidden_test_lines(slug), []
     for cell in nb.cells:
         i, o = block_lines(cell.source)
         inside += i

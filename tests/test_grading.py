@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import re
 import subprocess
 import sys
 
@@ -16,7 +17,6 @@ import pytest
 
 from autograder import reference
 from autograder.course import REPO, slugs, source_notebook, student_notebook
-from autograder.feedback import HideHiddenTestTracebacks
 from autograder.grading import grade_class, score
 from autograder.reference import reference_cells
 from helpers import cell_index, page_text
@@ -111,8 +111,8 @@ def test_a_dead_kernel_costs_only_the_cell_that_killed_it(tmp_path):
     cell.source = cell.source.replace("    longest =", "    import os; os._exit(3)\n    longest =")
     result = score(write(nb, tmp_path), EXAMPLE)
     assert result["cells"]["test_pad_batch"]["score"] == 0
-    assert "kernel died" in result["cells"]["test_pad_batch"]["error"]
-    # Answers after the crash were graded in a fresh kernel that had the earlier definitions replayed.
+    assert "the Python process died while running pad_batch" in result["cells"]["test_pad_batch"]["error"]
+    # Later parts are graded from the notebook's own state, untouched by the crash.
     assert result["cells"]["test_bag_of_words"]["score"] == 2
     assert result["score"] == 11
 
@@ -147,22 +147,13 @@ def test_grading_a_class_isolates_students_and_hides_hidden_tests(tmp_path):
     assert "not a valid Jupyter notebook" in rows["cy"]["errors"]
 
     feedback = page_text((tmp_path / "feedback" / "bob" / EXAMPLE / "exercises.html").read_text())
-    assert "AssertionError: pad_batch([[5, 6, 7], [8]]) mask: 6 of 6 entries differ" in feedback  # explained
-    hidden = source.cells[cell_index(source, "test_pad_batch")].source.split("### BEGIN HIDDEN TESTS")[1]
+    assert re.search(r"pad_batch\(\[.*\]\) mask: \d+ of \d+ entries differ", feedback)  # explained
+    hidden = (source_notebook(EXAMPLE).parent / "tests.py").read_text()
     for line in ["pad_sequence([torch.tensor(s, dtype=torch.long) for s in seqs]",
-                 'expected = reference("02-text-as-tensors", "pad_batch")']:
+                 "expected = reference.pad_batch"]:
         assert line in hidden
         assert line not in feedback, f"feedback shows hidden-test code: {line!r}"
     assert "Traceback" not in feedback and "testing.py" not in feedback
-
-
-def test_feedback_keeps_only_the_message_of_a_hidden_test_failure():
-    cell = nbformat.v4.new_code_cell("check(x)\n### BEGIN HIDDEN TESTS\nsecret_check(y)\n### END HIDDEN TESTS")
-    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 1}
-    cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue="f(2): got 3, expected 4",
-                                           traceback=["----> 3 secret_check(y)", "AssertionError: f(2)..."])]
-    cell, _ = HideHiddenTestTracebacks().preprocess_cell(cell, {}, 0)
-    assert cell.outputs[0]["traceback"] == ["AssertionError: f(2): got 3, expected 4"]
 
 
 def test_reference_loads_solutions_without_running_tests():
@@ -170,7 +161,7 @@ def test_reference_loads_solutions_without_running_tests():
     assert char_ngrams("ab", 2) == ["<a", "ab", "b>"]
     nb = nbformat.read(source_notebook(EXAMPLE), as_version=4)
     sources = reference_cells(nb)
-    assert not any("BEGIN HIDDEN TESTS" in s for s in sources)
+    assert not any("passes the visible tests" in s for s in sources)  # no test cell
     assert any("BEGIN SOLUTION" in s for s in sources)
     with pytest.raises(KeyError, match="no_such_function"):
         reference(EXAMPLE, "no_such_function")

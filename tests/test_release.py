@@ -8,8 +8,9 @@ import nbformat
 import pytest
 import yaml
 
-from autograder.course import REPO, STUB, slugs, student_notebook
+from autograder.course import REPO, STUB, slugs, source_notebook, student_notebook
 from autograder.grading import release
+from autograder.harness import hidden_tests, is_test_cell
 
 
 def comparable(path) -> dict:
@@ -37,6 +38,18 @@ def test_student_notebook_has_stubs_and_no_solutions_or_hidden_tests(slug):
     for cell in answers:
         if cell.cell_type == "code":
             assert all(line in cell.source for line in stub_lines), cell.source
+
+
+@pytest.mark.parametrize("slug", slugs())
+def test_hidden_tests_live_in_tests_py_one_per_graded_cell(slug):
+    """Every autograded cell has its hidden test function, and nothing in the notebook loads the reference."""
+    source = nbformat.read(source_notebook(slug), as_version=4)
+    graded = {c.metadata.nbgrader["grade_id"] for c in source.cells if is_test_cell(c)}
+    functions = {name for name in dir(hidden_tests(slug)) if name.startswith("test_")}
+    assert graded == functions, f"{slug}: graded cells without tests {graded - functions}, tests without cells {functions - graded}"
+    text = "\n".join(c.source for c in source.cells)
+    for marker in ["BEGIN HIDDEN TESTS", "autograder"]:
+        assert marker not in text, f"solutions/{slug}/exercises.ipynb still contains {marker!r}"
 
 
 def test_book_lists_every_chapter_that_exists_and_nothing_else():

@@ -31,11 +31,38 @@ MUTANTS = {
              "grad_v = g_pos.unsqueeze(-1) * u_pos")],
         "loss rewards the negatives": [("- F.logsigmoid(-neg).sum(-1)", "- F.logsigmoid(neg).sum(-1)")],
         "negatives averaged in grad_v": [("(g_neg.unsqueeze(-1) * u_neg).sum(1)", "(g_neg.unsqueeze(-1) * u_neg).mean(1)")],
+        "gradients by autograd, switched back on": [
+            ("    grad_v = g_pos.unsqueeze(-1) * u_pos + (g_neg.unsqueeze(-1) * u_neg).sum(1)\n"
+             "    grad_pos = g_pos.unsqueeze(-1) * v\n"
+             "    grad_neg = g_neg.unsqueeze(-1) * v.unsqueeze(1)\n",
+             "    with torch.enable_grad():\n"
+             "        leaves = [t.detach().clone().requires_grad_() for t in (v, u_pos, u_neg)]\n"
+             "        lv, lp, ln = leaves\n"
+             "        total = -F.logsigmoid((lv * lp).sum(-1)).sum()\n"
+             "        total = total - F.logsigmoid(-(ln @ lv.unsqueeze(-1))).sum()\n"
+             "        grad_v, grad_pos, grad_neg = torch.autograd.grad(total, leaves)\n")],
+        "autograd hidden in a helper function": [
+            ("def sgns_loss_and_grads(",
+             "def _grads(f, *xs):\n"
+             "    xs = [x.detach().clone().requires_grad_() for x in xs]\n"
+             "    with torch.enable_grad():\n"
+             "        f(*xs).backward()\n"
+             "    return [x.grad for x in xs]\n\n\n"
+             "def sgns_loss_and_grads("),
+            ("    grad_v = g_pos.unsqueeze(-1) * u_pos + (g_neg.unsqueeze(-1) * u_neg).sum(1)\n"
+             "    grad_pos = g_pos.unsqueeze(-1) * v\n"
+             "    grad_neg = g_neg.unsqueeze(-1) * v.unsqueeze(1)\n",
+             "    grad_v, grad_pos, grad_neg = _grads(\n"
+             "        lambda a, b, c: (-F.logsigmoid((a * b).sum(-1))\n"
+             "                         - F.logsigmoid(-(c @ a.unsqueeze(-1))).sum()).sum(), v, u_pos, u_neg)\n")],
     },
     "nearest_neighbours": {
         "dot product instead of cosine": [("unit = F.normalize(vectors, dim=1)", "unit = vectors")],
         "query is its own neighbour": [('    sims[query] = -float("inf")\n', "")],
         "normalised over the wrong axis": [("F.normalize(vectors, dim=1)", "F.normalize(vectors, dim=0)")],
+        "query assumed to be its own top hit": [
+            ('    sims[query] = -float("inf")\n    return sims.topk(k).indices',
+             "    return sims.topk(k + 1).indices[1:]")],
         "least similar first": [("return sims.topk(k).indices", "return sims.topk(k).indices.flip(0)")],
         "normalises the caller's tensor in place": [
             ("unit = F.normalize(vectors, dim=1)", "unit = vectors.div_(vectors.norm(dim=1, keepdim=True))")],
@@ -67,5 +94,38 @@ MUTANTS = {
                                                         "return torch.linalg.solve(X.T @ X, X.T @ Z)")],
         "maps the wrong way": [("return torch.linalg.pinv(X) @ Z", "return torch.linalg.pinv(Z) @ X")],
         "returns the transpose": [("return torch.linalg.pinv(X) @ Z", "return (torch.linalg.pinv(X) @ Z).T")],
+    },
+}
+
+# Correct answers written the way a good student naturally would (float32 arithmetic where the
+# prompt allows it): each must earn full marks.
+FAIR_VARIANTS = {
+    "keep_probability": {
+        "frequencies in float32, converted at the end": [
+            ("f = counts.double() / counts.sum()", "f = counts / counts.sum()"),
+            ("return keep.clamp(max=1.0)", "return keep.clamp(max=1.0).double()")],
+    },
+    "noise_distribution": {
+        "powers in float32, converted at the end": [
+            ("weights = counts.double() ** power", "weights = counts.float() ** power"),
+            ("return weights / weights.sum()", "return (weights / weights.sum()).double()")],
+    },
+    "spearman": {
+        "correlation of the ranks in float32": [
+            ("rx, ry = rx - rx.mean(), ry - ry.mean()",
+             "rx, ry = rx.float() - rx.float().mean(), ry.float() - ry.float().mean()")],
+        "ranks by sorting, correlation by torch.corrcoef in float32": [
+            ("    less = (values.unsqueeze(0) < values.unsqueeze(1)).sum(dim=1).double()\n"
+             "    equal = (values.unsqueeze(0) == values.unsqueeze(1)).sum(dim=1).double()\n"
+             "    return less + (equal + 1) / 2",
+             "    order = torch.argsort(values)\n"
+             "    ranks = torch.empty(len(values), dtype=torch.float64)\n"
+             "    ranks[order] = torch.arange(1, len(values) + 1, dtype=torch.float64)\n"
+             "    for v in values.unique():\n"
+             "        ranks[values == v] = ranks[values == v].mean()\n"
+             "    return ranks"),
+            ("    rx, ry = rx - rx.mean(), ry - ry.mean()\n"
+             "    return float((rx * ry).sum() / torch.sqrt((rx ** 2).sum() * (ry ** 2).sum()))",
+             "    return float(torch.corrcoef(torch.stack([rx, ry]).float())[0, 1])")],
     },
 }
