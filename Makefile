@@ -24,7 +24,16 @@ $(INSTALLED): pyproject.toml constraints.txt
 data: install  ## download and verify every data set into the cache (needs network once)
 	$(BIN)/python -m hiddenrep.data
 
+# The lessons the book lists (every chapters/<slug>/NN-name page of _toc.yml).
+LESSONS := $(shell sed -n 's|^ *- file: \(chapters/[^/]*/[0-9][0-9]-[^ ]*\)$$|\1.ipynb|p' _toc.yml)
+CACHE   := _build/.jupyter_cache
+
 book: install data  ## build the HTML book with every lesson executed: _build/html/index.html
+	@# Lessons run two at a time into the book's execution cache; the build then reuses the results
+	@# (and runs any lesson that failed here once more, alone, so its error shows in the build).
+	mkdir -p _build
+	echo y | JUPYTERCACHE=$(CACHE) $(BIN)/jcache notebook add $(LESSONS) > /dev/null
+	OMP_NUM_THREADS=1 JUPYTERCACHE=$(CACHE) $(BIN)/jcache project execute --executor local-parallel --timeout 120 -v WARNING || true
 	$(BIN)/jupyter-book build --all -W --keep-going .
 
 test: book  ## run every check: unit tests, grading, mutants, release drift, notebooks, leaks
