@@ -6,6 +6,7 @@ batches, so a lesson only writes what is particular to it (the model, the loss, 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -41,11 +42,16 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, object], t
     steps and then anneals (PyTorch's OneCycleLR), which lets short runs use a large rate.
     ``weight_decay`` is decoupled, as in AdamW; at 0 the updates are exactly Adam's. ``evaluate()``
     runs every ``eval_every`` steps and after the last one, in eval mode and without gradients.
+
+    A progress bar shows while it runs; at the end one line of plain text sums the run up (steps,
+    seconds, the mean loss of the last 20 steps, the last evaluation), so that a page built
+    offline, where the bar cannot be drawn, still shows what happened.
     """
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=warmup)
              if one_cycle else None)
     log = TrainLog()
+    start = time.perf_counter()
     bar = tqdm(range(1, steps + 1), desc=desc, mininterval=1.0)
     for step in bar:
         model.train()
@@ -65,7 +71,18 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, object], t
                 log.evals.append((step, float(evaluate())))
             bar.set_postfix(eval=f"{log.evals[-1][1]:.3f}")
     model.eval()
+    bar.close()
+    print(summary(desc, steps, time.perf_counter() - start, log))
     return log
+
+
+def summary(desc: str, steps: int, seconds: float, log: TrainLog) -> str:
+    """One line that says how a training run went, e.g. for a page where no progress bar shows."""
+    tail = log.losses[-20:]
+    text = f"{desc}: {steps} steps in {seconds:.1f} s, final loss {sum(tail) / max(len(tail), 1):.4f}"
+    if log.evals:
+        text += f", last evaluation {log.evals[-1][1]:.4f}"
+    return text
 
 
 def smooth(values: Sequence[float], window: int = 20) -> list[float]:

@@ -42,3 +42,14 @@ def test_train_clips_the_global_gradient_norm():
     # The gradient left in .grad is the clipped one: global norm 1.
     total = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
     assert abs(float(total) - 1.0) < 1e-4
+
+
+def test_train_leaves_a_plain_text_summary(capsys):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(1, 1)
+    x = torch.linspace(-1, 1, 8)[:, None]
+    log = train(model, lambda m, b: ((m(b) - 2 * b) ** 2).mean(), iter(lambda: x, None), steps=5,
+                evaluate=lambda: 0.5, eval_every=0, desc="fit")
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    tail = sum(log.losses) / 5
+    assert line.startswith("fit: 5 steps in ") and line.endswith(f"final loss {tail:.4f}, last evaluation 0.5000")
