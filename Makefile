@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install data book test lab release bench clean
+.PHONY: help install data book test lab release bench grade clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -45,8 +45,11 @@ lab: install  ## open JupyterLab on the chapters (students: the Validate button 
 release: install  ## regenerate chapters/*/exercises.ipynb from solutions/
 	$(BIN)/python -m autograder release
 
-bench: install data  ## time every lesson and every reference solution: _build/bench.json
+bench: install data  ## time every lesson, every reference solution and a class of 24 (vs stock nbgrader): _build/bench.json
 	$(BIN)/python -m autograder bench
+
+grade: install  ## grade a class: make grade SLUG=02-text-as-tensors [JOBS=N] [SCHEDULER=tcp://HOST:PORT]
+	$(BIN)/python -m autograder grade $(SLUG) $(if $(JOBS),--jobs $(JOBS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 clean:  ## remove build output and grading state (keeps .venv and the data cache)
 	rm -rf _build autograder/{gradebook.db,release,submitted,autograded,feedback}

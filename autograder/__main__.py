@@ -2,7 +2,8 @@
 
     python -m autograder release [SLUG ...]
     python -m autograder score NOTEBOOK [--assignment SLUG] [--json] [--unsafe-no-sandbox]
-    python -m autograder grade SLUG [--course DIR] [--unsafe-no-sandbox]
+    python -m autograder grade SLUG [--course DIR] [--jobs N] [--force] [--scheduler tcp://HOST:PORT]
+                                    [--unsafe-no-sandbox]
 
 Student code always runs in a bubblewrap sandbox; without bubblewrap both commands refuse to grade
 (exit status 2) unless --unsafe-no-sandbox is given.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from autograder.course import CHAPTERS, COURSE, NOTEBOOK, slugs
@@ -59,21 +61,29 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.grading import grade_class
+    from autograder.classgrade import Progress, close_zygote, grade_class
 
     if args.slug not in slugs():
         print(f"error: unknown assignment {args.slug!r}; known: {', '.join(slugs())}", file=sys.stderr)
         return 2
     root = Path(args.course)
-    results = grade_class(args.slug, root, unsafe=args.unsafe_no_sandbox)
-    if not results:
+    if not list((root / "submitted").glob(f"*/{args.slug}")):
         print(f"no submissions found under {root / 'submitted'}/*/{args.slug}/", file=sys.stderr)
         return 1
-    for student, result in results.items():
-        errors = sum(1 for c in result["cells"].values() if c["error"])
-        note = f"  ({errors} cell(s) with errors)" if errors else ""
-        print(f"{student:<24} {result['score']:g} / {result['max_score']:g}{note}")
+    progress = Progress(0)
+    try:
+        outcomes = grade_class(args.slug, root, unsafe=args.unsafe_no_sandbox, jobs=args.jobs, force=args.force,
+                               scheduler=args.scheduler, on_done=progress)
+    finally:
+        progress.finish()
+        close_zygote()
+    graded = sum(1 for o in outcomes.values() if o.status == "graded")
+    kept = sum(1 for o in outcomes.values() if o.status == "unchanged")
+    failed = sum(1 for o in outcomes.values() if o.status == "not graded")
+    print(f"{graded} graded, {kept} unchanged since the last run, {failed} could not be graded "
+          f"in {time.monotonic() - progress.start:.1f} s")
     print(f"grades: {root / 'grades' / (args.slug + '.csv')}")
+    print(f"report: {root / 'grades' / (args.slug + '-report.html')}")
     print(f"feedback: {root / 'feedback'}/<student>/{args.slug}/{NOTEBOOK}.html")
     return 0
 
@@ -81,7 +91,7 @@ def _grade(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from autograder.bench import main as bench_main
 
-    return bench_main()
+    return bench_main(grading_only=args.grading_only, runs=args.runs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,13 +110,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--unsafe-no-sandbox", action="store_true", help=UNSAFE_HELP)
     p.set_defaults(run=_score)
 
-    p = commands.add_parser("grade", help="autograde a class: every submission, feedback, a CSV")
+    p = commands.add_parser("grade", help="autograde a class: every submission, feedback, a CSV, a report")
     p.add_argument("slug", metavar="SLUG")
     p.add_argument("--course", default=str(COURSE), help="course folder holding submitted/ (default: autograder/)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="submissions graded at once on this machine (default: one per core)")
+    p.add_argument("--force", action="store_true",
+                   help="regrade every submission (default: only those new or changed since the last run)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="grade on this Dask cluster instead (its workers need the venv, the repository and bubblewrap)")
     p.add_argument("--unsafe-no-sandbox", action="store_true", help=UNSAFE_HELP)
     p.set_defaults(run=_grade)
 
-    p = commands.add_parser("bench", help="time every lesson and every reference solution")
+    p = commands.add_parser("bench", help="time every lesson, every reference solution and a class of 24")
+    p.add_argument("--grading-only", action="store_true", help="only the class benchmark")
+    p.add_argument("--runs", type=int, default=3, help="runs of the class benchmark (the median is kept)")
     p.set_defaults(run=_bench)
 
     args = parser.parse_args(argv)

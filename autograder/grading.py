@@ -219,32 +219,27 @@ def _cell_scores(root: Path, slug: str, student: str) -> dict[str, dict[str, Any
         }
 
 
-def grade_class(slug: str, root: Path, limits: Limits = LIMITS,
-                unsafe: bool = False) -> dict[str, dict[str, Any]]:
-    """Autograde every submission of ``slug`` under ``root/submitted``, write feedback and a CSV.
+def grade_class(slug: str, root: Path, limits: Limits = LIMITS, unsafe: bool = False, jobs: int | None = None,
+                force: bool = True, scheduler: str | None = None, on_done=None) -> dict[str, dict[str, Any]]:
+    """Autograde every submission of ``slug`` under ``root/submitted``, write feedback, a CSV and a report.
 
     Each student is graded on their own: an unreadable notebook, damaged metadata or a crashing
     kernel costs that student points, never the others their grades. A submission whose metadata
-    needed repair is kept beside the repaired copy as ``exercises.ipynb.orig``. Returns the
-    results per student; the CSV is ``root/grades/<slug>.csv``.
+    needed repair is kept beside the repaired copy as ``exercises.ipynb.orig``. Submissions are
+    graded ``jobs`` at a time (default: every core), or on the Dask cluster at ``scheduler``;
+    without ``force`` only new or changed ones are (see :mod:`autograder.classgrade`). Returns
+    the results per student; the CSV is ``root/grades/<slug>.csv``, the report
+    ``root/grades/<slug>-report.html``.
     """
-    check_sandbox(unsafe)
-    api = _api(root, limits=limits, unsafe=unsafe)
-    _ensure_assignment(slug, root)
-    results: dict[str, dict[str, Any]] = {}
-    for folder in sorted((root / "submitted").glob(f"*/{slug}")):
-        student, path = folder.parent.name, folder / f"{NOTEBOOK}.ipynb"
-        try:
-            nb = read_submission(path, slug)
-        except ValueError as exc:
-            results[student] = failed(slug, str(exc))
-            continue
-        if nb != nbformat.read(path, as_version=4):
-            shutil.copyfile(path, path.with_name(path.name + ".orig"))
-            nbformat.write(nb, path)
-        results[student] = _grade_student(api, root, slug, student, feedback=True)
-    write_csv(results, slug, root / "grades" / f"{slug}.csv")
-    return results
+    from autograder.classgrade import grade_class as run
+
+    outcomes = run(slug, root, limits, unsafe, jobs=jobs, force=force, scheduler=scheduler, on_done=on_done)
+    return {student: outcome.result for student, outcome in outcomes.items()}
+
+
+def cell_scores_from(root: Path, slug: str, student: str) -> dict[str, Any]:
+    """The result of one autograded student, read back from the gradebook and the graded notebook."""
+    return _result(slug, _cell_scores(root, slug, student))
 
 
 def _ensure_assignment(slug: str, root: Path) -> None:

@@ -19,9 +19,12 @@ import functools
 import importlib.util
 import inspect
 import os
+import queue
+import secrets
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -110,12 +113,17 @@ class Sandbox:
     have it; nothing is isolated then.
     """
 
-    def __init__(self, limits: Limits = LIMITS, unsafe: bool = False):
+    def __init__(self, limits: Limits = LIMITS, unsafe: bool = False, zygote: "Zygote | None" = None):
         self.limits, self.unsafe = limits, unsafe
+        self.zygote = None if unsafe else zygote  # a warm sandbox to fork this one from (see Zygote)
         self.wire_limits = wire.Limits(max_bytes=1 << 30)
         self.chain: list[Channel] = []
         self.proc: subprocess.Popen | None = None
         self.tmp: tempfile.TemporaryDirectory | None = None
+        self.root_pid: int | None = None  # zygote mode: the submission's first process (host PID)
+        self.pidfd: int | None = None
+        self.token: bytes | None = None
+        self.inbox: queue.Queue | None = None
         self.stop_reason: str | None = None  # set by the watchdog when it kills
         self.peak_memory = 0  # the largest total PSS the watchdog saw, in bytes
         self._stop = threading.Event()
@@ -130,6 +138,8 @@ class Sandbox:
         self.close()
 
     def start(self) -> None:
+        if self.zygote is not None:
+            return self._start_from_zygote()
         command = self._command()
         self.tmp = tempfile.TemporaryDirectory(prefix="hiddenrep-sbx-")
         path = os.path.join(self.tmp.name, "s")
@@ -146,10 +156,50 @@ class Sandbox:
         self.chain = [self._accept(time.monotonic() + 60)]
         self.pid_namespace = _pid_namespace(self.proc.pid)
 
+    def _start_from_zygote(self) -> None:
+        self.token = secrets.token_bytes(32)
+        self.inbox = self.zygote.register(self.token)
+        self.zygote.spawn(self.token, self.limits)
+        first = self._accept(time.monotonic() + 60)
+        self.chain = [first]
+        self.pid_namespace = first.namespace
+        self.root_pid = first.host_pid
+        with contextlib.suppress(OSError):
+            self.pidfd = os.pidfd_open(self.root_pid)
+        if self.pidfd is None or _namespace_of(self.root_pid) != self.pid_namespace:
+            raise SandboxFault("the sandbox ended before it could be used")
+        threading.Thread(target=self._watch_memory, daemon=True).start()
+
+    def alive(self) -> bool:
+        if self.zygote is not None:
+            return self.pidfd is not None and not _pidfd_exited(self.pidfd)
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill_all(self) -> None:
+        """SIGKILL the whole sandbox: its first process, and with it its PID namespace."""
+        if self.zygote is not None:
+            if self.pidfd is not None:
+                with contextlib.suppress(OSError):
+                    signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        elif self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
     def close(self) -> None:
         self._stop.set()
         for channel in self.chain:
             channel.close()
+        if self.zygote is not None:
+            self.kill_all()
+            end = time.monotonic() + 5
+            while self.leftovers() and time.monotonic() < end:
+                time.sleep(0.05)
+            if self.pidfd is not None:
+                os.close(self.pidfd)
+                self.pidfd = None
+            if self.token is not None:
+                self.zygote.unregister(self.token)
+            return
         if self.proc is not None and self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -164,7 +214,7 @@ class Sandbox:
             self.listener.close()
             self.tmp.cleanup()
 
-    def _command(self):
+    def _command(self, zygote: bool = False):
         python = str(Path(sys.prefix) / "bin" / "python")
         if self.unsafe:
             return lambda path: [python, "-I"]
@@ -187,8 +237,12 @@ class Sandbox:
                 binds += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
 
         def command(path: str) -> list[str]:
-            return [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                    "--uid", "65534", "--gid", "65534",
+            # A zygote keeps CAP_SYS_ADMIN (and CAP_SETFCAP, which mapping a uid onto its root needs) in its
+            # own user namespace only, to build each submission's
+            # namespaces (see sandbox/zygote.py); a single sandbox has no capability at all.
+            identity = (["--unshare-user", "--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETFCAP", "--uid", "0", "--gid", "0"]
+                        if zygote else ["--cap-drop", "ALL", "--uid", "65534", "--gid", "65534"])
+            return [bwrap, "--unshare-all", "--die-with-parent", "--new-session", *identity,
                     "--ro-bind", "/usr", "/usr", *binds,
                     "--ro-bind", str(SANDBOX_CODE), "/opt/grader",
                     "--ro-bind", path, "/run/grader/s",
@@ -207,6 +261,8 @@ class Sandbox:
         return env
 
     def _accept(self, deadline: float) -> Channel:
+        if self.zygote is not None:
+            return self._accept_from_zygote(deadline)
         self.listener.settimeout(max(0.01, deadline - time.monotonic()))
         try:
             sock, _ = self.listener.accept()
@@ -218,6 +274,25 @@ class Sandbox:
             raise SandboxFault("the sandbox did not introduce itself")
         channel.pid = hello.get("pid", 0)
         return channel
+
+    def _accept_from_zygote(self, deadline: float) -> Channel:
+        """The next connection of this submission: its token and its PID namespace both checked."""
+        while True:
+            try:
+                sock, hello, host_pid, namespace = self.inbox.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise SandboxFault("the sandbox did not start in time" if not self.chain
+                                   else "the sandbox did not answer in time") from None
+            if hello.get("error"):
+                sock.close()
+                raise SandboxUnavailable(f"the sandbox could not isolate a submission ({hello['error']})")
+            expected = getattr(self, "pid_namespace", None) if self.chain else None
+            if namespace is None or namespace == self.zygote.namespace or (expected and namespace != expected):
+                sock.close()  # a connection with this token from anywhere else is an impostor's
+                continue
+            channel = Channel(sock, hello.get("pid", 0), self)
+            channel.host_pid, channel.namespace = host_pid, namespace
+            return channel
 
     def _why_silent(self) -> str:
         if self.proc is not None and self.proc.poll() is not None:
@@ -301,16 +376,16 @@ class Sandbox:
     # memory
 
     def _watch_memory(self) -> None:
+        root = self.root_pid if self.zygote is not None else self.proc.pid
         while not self._stop.wait(0.2):
-            if self.proc is None or self.proc.poll() is not None:
+            if not self.alive():
                 return
-            usage = _tree_memory(self.proc.pid)
+            usage = _tree_memory(root)
             self.peak_memory = max(self.peak_memory, sum(usage.values()))
             if len(usage) > MAX_PROCESSES:  # a fork bomb: nothing of this sandbox is worth keeping
                 self.stop_reason = (f"stopped: your code started more than {MAX_PROCESSES} processes; "
                                     f"the whole notebook was stopped")
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.kill_all()
                 return
             if sum(usage.values()) > self.limits.memory_bytes:
                 self.stop_reason = (f"stopped: your code used more than "
@@ -319,6 +394,144 @@ class Sandbox:
                 biggest = max(usage, key=usage.get)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(biggest, signal.SIGKILL)
+
+
+class Zygote:
+    """One warm bubblewrap sandbox per grading process, forking an isolated sandbox per submission.
+
+    Starting a sandbox costs a Python start plus ``import torch`` and IPython (~1.5-2 s of CPU);
+    the zygote pays that once. ``Sandbox(limits, zygote=z)`` then asks it for a fork that puts
+    itself in new PID, mount, IPC, network and user namespaces, with a fresh /tmp, /dev/shm and
+    /proc, everything else read-only, an unprivileged uid with no capabilities and no_new_privs,
+    before any student code runs (``sandbox/zygote.py``). Each submission's connections carry a
+    random token that only its fork got, and must come from its own PID namespace (the kernel's
+    ``SO_PEERCRED``), so one submission cannot pose as another on the shared socket. Thread-safe:
+    several submissions can be graded at once from one zygote.
+    """
+
+    def __init__(self, limits: Limits = LIMITS):
+        self.sandbox = Sandbox(limits)  # only for its bwrap command and environment
+        self.lock = threading.Lock()
+        self.waiting: dict[bytes, queue.Queue] = {}
+        self.proc: subprocess.Popen | None = None
+        self.control: socket.socket | None = None
+        self.namespace: str | None = None
+        self.closed = False
+
+    def __enter__(self) -> "Zygote":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        command = self.sandbox._command(zygote=True)
+        self.tmp = tempfile.TemporaryDirectory(prefix="hiddenrep-zygote-")
+        path = os.path.join(self.tmp.name, "s")
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(64)
+        self.proc = subprocess.Popen([*command(path), "/opt/grader/zygote.py", "/run/grader/s"],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, start_new_session=True,
+                                     env=self.sandbox._environment())
+        self.listener.settimeout(120)
+        try:
+            self.control, _ = self.listener.accept()
+        except socket.timeout:
+            self.close()
+            raise SandboxUnavailable("the grading sandbox did not start in time") from None
+        except OSError:
+            self.close()
+            raise
+        hello, _ = wire.recv(self.control, wire.Limits(max_bytes=1 << 16), time.monotonic() + 60)
+        if hello.get("op") != "zygote":
+            raise SandboxUnavailable("the grading sandbox did not introduce itself")
+        self.namespace = _namespace_of(_peer_pid(self.control))
+        self.listener.settimeout(None)
+        threading.Thread(target=self._dispatch, daemon=True).start()
+
+    def register(self, token: bytes) -> queue.Queue:
+        inbox: queue.Queue = queue.Queue()
+        with self.lock:
+            self.waiting[token] = inbox
+        return inbox
+
+    def unregister(self, token: bytes) -> None:
+        with self.lock:
+            self.waiting.pop(token, None)
+
+    def spawn(self, token: bytes, limits: Limits) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            err = (self.proc.stderr.read() or b"").decode(errors="replace").strip().splitlines() if self.proc else []
+            raise SandboxUnavailable(f"the grading sandbox is not running ({(err or ['no message'])[-1]})")
+        message = SPAWN.pack(b"S", token, limits.output_chars, limits.memory_bytes + (1 << 30))
+        with self.lock:
+            self.control.sendall(message)
+
+    def _dispatch(self) -> None:
+        while not self.closed:
+            try:
+                sock, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._introduce, args=(sock,), daemon=True).start()
+
+    def _introduce(self, sock: socket.socket) -> None:
+        """Read a new connection's hello (bounded in size and time) and hand it to its submission."""
+        try:
+            hello, _ = wire.recv(sock, wire.Limits(max_bytes=1 << 16, max_nodes=100), time.monotonic() + 10)
+            token = bytes.fromhex(str(hello.get("token", "")))
+            host_pid = _peer_pid(sock)
+            namespace = _namespace_of(host_pid)
+        except Exception:
+            sock.close()
+            return
+        with self.lock:
+            inbox = self.waiting.get(token) if len(token) == 32 else None
+        if inbox is None or not isinstance(hello, dict) or hello.get("op") != "hello":
+            sock.close()
+            return
+        inbox.put((sock, hello, host_pid, namespace))
+
+    def close(self) -> None:
+        self.closed = True
+        if self.control is not None:
+            with contextlib.suppress(OSError):
+                self.control.close()
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        if self.proc is not None and self.proc.stderr:
+            self.proc.stderr.close()
+        with contextlib.suppress(OSError):
+            self.listener.close()
+        self.tmp.cleanup()
+
+
+SPAWN = struct.Struct(">c32sQQ")  # as in sandbox/zygote.py: b"S", token, output limit, memory limit
+
+
+def _peer_pid(sock: socket.socket) -> int:
+    """The PID (in our namespace) of the process that opened the other end of ``sock``, by the kernel."""
+    pid, _, _ = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    return pid
+
+
+def _namespace_of(pid: int) -> str | None:
+    try:
+        ns = os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return None
+    return None if ns == os.readlink("/proc/self/ns/pid") else ns
+
+
+def _pidfd_exited(pidfd: int) -> bool:
+    import select
+
+    return bool(select.select([pidfd], [], [], 0)[0])
 
 
 def _pid_namespace(root: int) -> str | None:
@@ -597,13 +810,15 @@ def reference_namespace(slug: str) -> types.SimpleNamespace:
 
 
 def grade_notebook(nb, slug: str, limits: Limits = LIMITS, unsafe: bool = False,
-                   only: set[str] | None = None) -> Report:
+                   only: set[str] | None = None, *, zygote: Zygote | None = None) -> Report:
     """Grade notebook ``nb`` (modified in place) of assignment ``slug``.
 
     Student code cells get the outputs they produced in the sandbox; each graded test cell gets
     one output, the verdict: a line saying it passed, or an error output with the reason. nbgrader
     scores a test cell by exactly that (an error output means 0). ``only`` limits grading to the
-    parts with those grade_ids (the others are left without output).
+    parts with those grade_ids (the others are left without output). ``zygote``: fork the
+    submission's sandbox from this warm one instead of starting a fresh bubblewrap sandbox (the
+    same isolation, without paying a Python start and ``import torch`` per submission).
     """
     start = time.monotonic()
     budget_end = start + limits.notebook_seconds
@@ -615,7 +830,7 @@ def grade_notebook(nb, slug: str, limits: Limits = LIMITS, unsafe: bool = False,
         cell.outputs = []
         cell.execution_count = None
     source = "\n\n".join(c.source for c in cells if not is_test_cell(c) and not is_locked(c))
-    with Sandbox(limits, unsafe) as sandbox:
+    with Sandbox(limits, unsafe, zygote=zygote) as sandbox:
         for cell in cells:
             if is_test_cell(cell):
                 continue

@@ -33,6 +33,7 @@ SURNAME_TEST_FRACTION = 0.2
 HAMLET_TEST_FRACTION = 0.1
 SPLITS = ("train", "test")
 PAD = "<pad>"
+UNK = "<unk>"
 
 
 def surname_languages() -> list[str]:
@@ -101,29 +102,43 @@ def load_hamlet(split: str) -> str:
 
 
 class CharVocab:
-    """A character vocabulary: optional padding symbol at id 0, then the characters in sorted order."""
+    """A character vocabulary: optional padding symbol at id 0, optional unknown symbol next, then the
+    characters in sorted order.
 
-    def __init__(self, texts: Iterable[str], pad: bool = True):
+    With ``unknown=True``, a character that the building texts never showed is encoded as the
+    unknown symbol instead of raising: build the vocabulary from training text only and test text
+    can still be encoded, as it must be when the test data stay unseen until the end.
+    """
+
+    def __init__(self, texts: Iterable[str], pad: bool = True, unknown: bool = False):
         chars = sorted(set("".join(texts)))
-        self.symbols: list[str] = ([PAD] if pad else []) + chars
+        self.symbols: list[str] = ([PAD] if pad else []) + ([UNK] if unknown else []) + chars
         self.index: dict[str, int] = {s: i for i, s in enumerate(self.symbols)}
         self.pad_id: int | None = 0 if pad else None
+        self.unk_id: int | None = self.index[UNK] if unknown else None
 
     def __len__(self) -> int:
         return len(self.symbols)
 
     def __repr__(self) -> str:
-        return f"CharVocab({len(self)} symbols, pad_id={self.pad_id})"
+        unknown = "" if self.unk_id is None else f", unk_id={self.unk_id}"
+        return f"CharVocab({len(self)} symbols, pad_id={self.pad_id}{unknown})"
 
     def encode(self, text: str) -> list[int]:
-        """The ids of the characters of ``text``; a character outside the vocabulary is an error."""
+        """The ids of the characters of ``text``.
+
+        A character outside the vocabulary becomes the unknown symbol if there is one, and is an
+        error otherwise.
+        """
+        if self.unk_id is not None:
+            return [self.index.get(c, self.unk_id) for c in text]
         try:
             return [self.index[c] for c in text]
         except KeyError as exc:
             raise KeyError(f"character {exc.args[0]!r} is not in the vocabulary") from None
 
     def decode(self, ids: Iterable[int]) -> str:
-        """The text spelled by ``ids``, padding left out."""
+        """The text spelled by ``ids``, padding left out (the unknown symbol is spelled ``<unk>``)."""
         return "".join(self.symbols[i] for i in ids if i != self.pad_id)
 
 

@@ -12,7 +12,7 @@ import torch
 
 matplotlib.use("Agg")
 
-from hiddenrep.sequences import (PAD, CharVocab, Surnames, encode_batch, load_hamlet,  # noqa: E402
+from hiddenrep.sequences import (PAD, UNK, CharVocab, Surnames, encode_batch, load_hamlet,  # noqa: E402
                                  load_surnames, plot_confusion, random_windows, raw_surnames,
                                  surname_languages)
 
@@ -115,3 +115,15 @@ def test_plot_confusion_rows_sum_to_one():
     assert image.shape == (3, 3)
     assert [round(float(s), 6) for s in image.sum(1)] == [1.0, 1.0, 1.0]
     assert ax.get_title() == "t"
+
+
+def test_unknown_characters_map_to_the_unknown_symbol():
+    vocab = CharVocab(["abc"], unknown=True)
+    assert vocab.symbols == [PAD, UNK, "a", "b", "c"]
+    assert (vocab.pad_id, vocab.unk_id) == (0, 1)
+    assert vocab.encode("cañ") == [4, 2, 1]  # an unseen character does not raise
+    assert vocab.decode(vocab.encode("ab")) == "ab"
+    ids, lengths = encode_batch(["ñ", "ab"], vocab)
+    assert ids.tolist() == [[1, 0], [2, 3]] and lengths.tolist() == [1, 2]
+    with pytest.raises(KeyError, match="not in the vocabulary"):
+        CharVocab(["abc"]).encode("ñ")  # without an unknown symbol, still an error

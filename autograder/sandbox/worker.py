@@ -66,8 +66,9 @@ class CappedStream(io.TextIOBase):
 
 
 class Worker:
-    def __init__(self, path: str, output_limit: int):
+    def __init__(self, path: str, output_limit: int, token: str | None = None):
         self.path = path
+        self.token = token  # a zygote's submission proves with it which submission each connection is
         self.output_limit = output_limit
         self.handles: dict[int, Any] = {}
         self.shell = None
@@ -76,7 +77,10 @@ class Worker:
     def _connect(self) -> socket.socket:
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.connect(self.path)
-        wire.send(conn, {"op": "hello", "pid": os.getpid()})
+        hello = {"op": "hello", "pid": os.getpid()}
+        if self.token is not None:
+            hello["token"] = self.token
+        wire.send(conn, hello)
         return conn
 
     # --- the notebook ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ student's function in the sandbox, ``reference.f`` is the reference solution (se
 where one exists, with an independent oracle.
 """
 
+import ast
 import copy
 import random
 
@@ -13,6 +14,36 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 
 from hiddenrep.testing import check_equal, check_tensor
+
+# What sentiment_predictions may not touch: the labelled data set itself (the grader keeps the
+# held-out labels; reading them back would be no classifier at all).
+DATA_ACCESS = {"load_polarity", "fetch", "fetch_dataset", "open", "read_csv", "reader", "urlopen"}
+
+
+def forbidden_uses(source: str, name: str, forbidden: set[str]) -> list[str]:
+    """The names and attributes of ``forbidden`` that function ``name`` of ``source``, or any
+    top-level function or class of ``source`` it refers to, uses. Only the student's own definitions
+    are searched: a cell that loads the data for their own experiments costs nothing."""
+    try:
+        tree = ast.parse("\n".join(ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))))
+    except SyntaxError:
+        return []  # the part fails on its own when the answer does not run
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    found, seen, todo = set(), set(), [name]
+    while todo:
+        current = todo.pop()
+        if current in seen or current not in defs:
+            continue
+        seen.add(current)
+        for node in ast.walk(defs[current]):
+            if isinstance(node, ast.Attribute) and node.attr in forbidden:
+                found.add(node.attr)
+            elif isinstance(node, ast.Name):
+                if node.id in forbidden:
+                    found.add(node.id)
+                elif node.id in defs:
+                    todo.append(node.id)
+    return sorted(found)
 
 
 def test_char_ngrams(student, reference):
@@ -56,18 +87,6 @@ def test_encode_decode(student, reference):
         check_equal(f"decode({ids}, vocab of {len(vocab)} tokens)", student.decode(ids, vocab), ref_decode(ids, vocab))
 
 
-def test_one_hot(student, reference):
-    expected = reference.one_hot
-    gen = torch.Generator().manual_seed(2024)
-    for shape in [(1,), (6,), (3, 4), (2, 3, 5), (4, 7)]:
-        vocab_size = int(torch.randint(1, 12, (1,), generator=gen))
-        ids = torch.randint(0, vocab_size, shape, generator=gen)
-        # Oracle: PyTorch's own one_hot, which returns integers.
-        oracle = torch.nn.functional.one_hot(ids, vocab_size).float()
-        check_tensor(f"one_hot(ids of shape {shape}, {vocab_size}) against torch", student.one_hot(ids, vocab_size), oracle)
-        check_tensor(f"one_hot(ids of shape {shape}, {vocab_size})", student.one_hot(ids, vocab_size), expected(ids, vocab_size))
-
-
 def test_pad_batch(student, reference):
     expected = reference.pad_batch
     rng = random.Random(2025)
@@ -100,3 +119,21 @@ def test_bag_of_words(student, reference):
         # Oracle: torch.bincount row by row, padding removed first.
         oracle = torch.stack([torch.bincount(row[row != pad_id], minlength=vocab_size) for row in ids]).float()
         check_tensor(f"{call} against torch.bincount", got, oracle)
+
+
+def test_sentiment_predictions(student, reference):
+    used = forbidden_uses(student.source, "sentiment_predictions", DATA_ACCESS)
+    if used:
+        raise AssertionError(f"sentiment_predictions must learn from the training sentences it is "
+                             f"given, not load the data set itself, but it uses {', '.join(used)}")
+    texts, labels = reference.load_polarity()
+    order = list(range(len(texts)))
+    random.Random(2027).shuffle(order)  # another split than the notebook's
+    train, held_out = order[:3000], order[3000:]
+    predicted = student.sentiment_predictions([texts[i] for i in train], [labels[i] for i in train],
+                                              [texts[i] for i in held_out])
+    check_equal("sentiment_predictions returns", type(predicted).__name__, "list")
+    check_equal("number of predictions for 1000 sentences", len(predicted), len(held_out))
+    check_equal("the set of predicted labels is within", set(predicted) <= {1, -1}, True)
+    accuracy = sum(p == labels[i] for p, i in zip(predicted, held_out)) / len(held_out)
+    check_equal(f"accuracy on 1000 held-out sentences is {accuracy:.3f}; at least 0.65", accuracy >= 0.65, True)

@@ -26,14 +26,6 @@ MUTANTS = {
         "decoding off by one": [("return [vocab[i] for i in ids if vocab[i] != PAD]",
                                  "return [vocab[i - 1] for i in ids if vocab[i - 1] != PAD]")],
     },
-    "one_hot": {
-        "integer dtype": [("out = torch.zeros(*ids.shape, vocab_size)",
-                           "out = torch.zeros(*ids.shape, vocab_size, dtype=torch.long)"),
-                          ("out.scatter_(-1, ids.unsqueeze(-1), 1.0)", "out.scatter_(-1, ids.unsqueeze(-1), 1)")],
-        "vocabulary axis first": [("return out", "return out.movedim(-1, 0)")],
-        "ids counted from one": [("ids.unsqueeze(-1)", "(ids - 1).unsqueeze(-1)")],
-        "batch flattened": [("return out", "return out.reshape(-1, vocab_size)")],
-    },
     "pad_batch": {
         "mask inverted": [("mask[row, :len(seq)] = True", "mask[row, len(seq):] = True")],
         "pads the caller's lists in place": [
@@ -52,5 +44,17 @@ MUTANTS = {
         "padding counted": [("    counts[:, pad_id] = 0\n", "")],
         "padding assumed to be id 0": [("counts[:, pad_id] = 0", "counts[:, 0] = 0")],
         "summed over the batch axis": [("    return counts", "    return counts.sum(0, keepdim=True).expand_as(counts)")],
+    },
+    "sentiment_predictions": {
+        "predictions with the wrong sign": [("return [1 if c == 1 else -1 for c",
+                                             "return [-1 if c == 1 else 1 for c")],
+        "never trained": [("for step in range(40):", "for step in range(0):")],
+        "labels all mapped to one class": [("y_train = torch.tensor([1 if label > 0 else 0",
+                                            "y_train = torch.tensor([1 if label > -2 else 0")],
+        "looks the labels up in the data set": [
+            ("    with torch.no_grad():\n",
+             "    known = dict(zip(*load_polarity()))\n"
+             "    return [known[text] for text in test_texts]\n"
+             "    with torch.no_grad():\n")],
     },
 }

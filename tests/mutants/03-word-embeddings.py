@@ -88,12 +88,18 @@ MUTANTS = {
              "    n = len(rx)\n"
              "    return float(1 - 6 * ((rx - ry) ** 2).sum() / (n * (n ** 2 - 1)))")],
     },
-    "translation_matrix": {
-        "transpose instead of pseudo-inverse": [("return torch.linalg.pinv(X) @ Z", "return X.T @ Z")],
-        "normal equations (singular with few pairs)": [("return torch.linalg.pinv(X) @ Z",
-                                                        "return torch.linalg.solve(X.T @ X, X.T @ Z)")],
-        "maps the wrong way": [("return torch.linalg.pinv(X) @ Z", "return torch.linalg.pinv(Z) @ X")],
-        "returns the transpose": [("return torch.linalg.pinv(X) @ Z", "return (torch.linalg.pinv(X) @ Z).T")],
+    "train_word_vectors": {
+        "gradient ascent (signs of the updates flipped)": [
+            ("in_vectors.index_add_(0, center, -lr * grad_v)", "in_vectors.index_add_(0, center, lr * grad_v)"),
+            ("out_vectors.index_add_(0, context, -lr * grad_pos)", "out_vectors.index_add_(0, context, lr * grad_pos)"),
+            ("-lr * grad_neg.reshape(-1, dim)", "lr * grad_neg.reshape(-1, dim)")],
+        "learning rate far too small": [("dim, window, negatives, lr = 16, 2, 5, 0.05",
+                                         "dim, window, negatives, lr = 16, 2, 5, 1e-4")],
+        "only the first batch trained": [("for batch in pairs[order].split(256):",
+                                          "for batch in pairs[order].split(256)[:1]:")],
+        "output vectors started at zero and never updated": [
+            ("        out_vectors.index_add_(0, context, -lr * grad_pos)\n"
+             "        out_vectors.index_add_(0, drawn.reshape(-1), -lr * grad_neg.reshape(-1, dim))\n", "")],
     },
 }
 

@@ -115,9 +115,23 @@ MUTANTS = {
     },
 }
 
+MUTANTS["train_recall_model"] = {
+    "plain tanh RNN instead of a GRU": [("self.rnn = nn.GRU(8, hidden, batch_first=True)",
+                                         "self.rnn = nn.RNN(8, hidden, batch_first=True)")],
+    "learning rate far too small": [("lr=0.02", "lr=1e-4")],
+    "stops after 20 steps": [("for step in range(400):", "for step in range(20):")],
+    "logits rolled by one class (labels off by one)": [
+        ("return self.out(states[:, -1])", "return self.out(states[:, -1]).roll(1, dims=1)")],
+}
+
 # Correct answers written the way a good student naturally would (buffers created with the default
 # dtype, float32, as the prompt's inputs are): each must earn full marks.
 FAIR_VARIANTS = {
+    "rnn_unroll": {
+        "float32 buffers made with torch.zeros": [
+            ("h = torch.zeros(B, H, dtype=x.dtype) if h0 is None else h0", "h = torch.zeros(B, H) if h0 is None else h0"),
+            ("outputs = torch.zeros(B, T, H, dtype=x.dtype)", "outputs = torch.zeros(B, T, H)")],
+    },
     "bptt_gradients": {
         "float32 buffers made with torch.zeros": [
             ("    dW, dU, db = torch.zeros_like(W), torch.zeros_like(U), torch.zeros_like(b)\n"

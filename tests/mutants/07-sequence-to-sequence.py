@@ -76,3 +76,35 @@ MUTANTS = {
                                    "right = compose_tree(tree[0], leaves, W, b)")],
     },
 }
+
+FAIR_VARIANTS = {
+    "attention_context": {
+        "softmax written out with einsum and a zeroed exponent": [
+            ("    scores = (keys @ query.unsqueeze(-1)).squeeze(-1) / math.sqrt(d)\n"
+             "    scores = scores.masked_fill(~mask, float(\"-inf\"))\n"
+             "    weights = torch.softmax(scores, dim=-1)\n",
+             "    scores = torch.einsum(\"bsd,bd->bs\", keys, query) / d ** 0.5\n"
+             "    scores = torch.where(mask, scores, torch.full_like(scores, -1e30))\n"
+             "    exp = torch.exp(scores - scores.max(dim=-1, keepdim=True).values) * mask\n"
+             "    weights = exp / exp.sum(dim=-1, keepdim=True)\n")],
+    },
+    "edit_distance": {
+        "full table": [
+            ("    previous = list(range(len(b) + 1))\n",
+             "    table = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)]\n"
+             "             for i in range(len(a) + 1)]\n"
+             "    for i in range(1, len(a) + 1):\n"
+             "        for j in range(1, len(b) + 1):\n"
+             "            table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1,\n"
+             "                              table[i - 1][j - 1] + int(a[i - 1] != b[j - 1]))\n"
+             "    return table[-1][-1]\n"
+             "    previous = list(range(len(b) + 1))\n")],
+    },
+    "greedy_decode": {
+        "max().indices and a while loop": [
+            ("    for _ in range(max_len):\n"
+             "        token = int(torch.argmax(next_logits(prefix)))\n",
+             "    while len(prefix) <= max_len:\n"
+             "        token = next_logits(prefix).max(dim=-1).indices.item()\n")],
+    },
+}

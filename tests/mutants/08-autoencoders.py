@@ -9,23 +9,6 @@ MUTANTS = {
         "smallest components kept": [("return mean, Vh[:k]", "return mean, Vh[-k:]")],
         "each row centred on its own mean": [("mean = X.mean(dim=0)", "mean = X.mean(dim=1, keepdim=True)")],
     },
-    "pca_reconstruct": {
-        "mean not added back": [("return codes @ components + mean", "return codes @ components")],
-        "not centred before projecting": [("codes = (X - mean) @ components.T", "codes = X @ components.T")],
-        "centred on the batch's own mean": [("codes = (X - mean) @ components.T",
-                                             "codes = (X - X.mean(dim=0)) @ components.T")],
-        "returns the code, not the reconstruction": [("return codes @ components + mean", "return codes")],
-    },
-    "reconstruction_error": {
-        "mean over pixels instead of sum": [(".sum(dim=1)", ".mean(dim=1)")],
-        "only the second axis summed": [("((X - X_hat) ** 2).flatten(start_dim=1).sum(dim=1)",
-                                         "((X - X_hat) ** 2).sum(dim=1)")],
-        "distance instead of squared distance": [("((X - X_hat) ** 2).flatten(start_dim=1).sum(dim=1)",
-                                                  "((X - X_hat) ** 2).flatten(start_dim=1).sum(dim=1).sqrt()")],
-        "absolute error": [("((X - X_hat) ** 2)", "(X - X_hat).abs()")],
-        "one number for the whole batch": [("return ((X - X_hat) ** 2).flatten(start_dim=1).sum(dim=1)",
-                                            "return ((X - X_hat) ** 2).sum()")],
-    },
     "principal_angles": {
         "bases not orthonormalised": [("Qa, _ = torch.linalg.qr(A)", "Qa = A"), ("Qb, _ = torch.linalg.qr(B)", "Qb = B")],
         "cosines not clipped (nan for equal subspaces)": [("torch.arccos(cosines.clamp(-1.0, 1.0))",
@@ -66,5 +49,18 @@ MUTANTS = {
                                                        "return (reconstruction + kl).sum()")],
         "returns the ELBO, not its negative": [("return (reconstruction + kl).mean()",
                                                 "return -(reconstruction + kl).mean()")],
+    },
+    "train_linear_autoencoder": {
+        "code one dimension short": [
+            ("encoder, decoder = nn.Linear(X.shape[1], k), nn.Linear(k, X.shape[1])",
+             "encoder, decoder = nn.Linear(X.shape[1], k - 1), nn.Linear(k - 1, X.shape[1])")],
+        "learning rate far too small": [("lr=0.03", "lr=1e-4")],
+        "stops after 30 steps": [("for step in range(300):", "for step in range(30):")],
+        "decoder started from PCA (solved, not trained)": [
+            ("    return (encoder.weight.detach(),",
+             "    mean = X.mean(dim=0)\n"
+             "    top = torch.linalg.svd(X - mean, full_matrices=False).Vh[:k]\n"
+             "    return top, -top @ mean, top.T.contiguous(), mean\n"
+             "    return (encoder.weight.detach(),")],
     },
 }

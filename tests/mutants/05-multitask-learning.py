@@ -1,0 +1,61 @@
+"""Plausible-bug mutants of solutions/05-multitask-learning/exercises.ipynb (format: tests/test_mutants.py)."""
+
+MUTANTS = {
+    "MultiHeadMLP": {
+        "no ReLU after the hidden layers": [("layers += [nn.Linear(width, size), nn.ReLU()]",
+                                             "layers += [nn.Linear(width, size)]")],
+        "heads read the input width": [("nn.Linear(width, c) for c in n_classes",
+                                        "nn.Linear(hidden[0], c) for c in n_classes")],
+        "only the first task's logits": [("return [head(features) for head in self.heads]",
+                                          "return [self.heads[0](features)]")],
+        "a ReLU on the logits": [("return [head(features) for head in self.heads]",
+                                  "return [torch.relu(head(features)) for head in self.heads]")],
+        "the width is never updated": [("            width = size\n", "")],
+    },
+    "masked_multitask_loss": {
+        "averaged over the whole batch": [("total = total + weight * task_loss / known.sum()",
+                                           "total = total + weight * task_loss / len(labels)")],
+        "weights ignored": [("total = total + weight * task_loss / known.sum()",
+                             "total = total + task_loss / known.sum()")],
+        "NaN for a task without labels": [("        if known.any():\n", "        if True:\n")],
+        "mean over tasks instead of sum": [("    return total\n", "    return total / len(logits)\n")],
+        "labels read from the wrong column": [("labels[known, t]", "labels[known, 0]")],
+    },
+    "temperature_probs": {
+        "temperature multiplies": [(".log() / temperature", ".log() * temperature")],
+        "softmax of the raw sizes": [("torch.tensor(sizes, dtype=torch.float64).log() / temperature",
+                                      "torch.tensor(sizes, dtype=torch.float64) / temperature")],
+        "not normalised": [("return torch.softmax(logits, dim=0)", "return logits.exp()")],
+        "float32": [("return torch.softmax(logits, dim=0)",
+                     "return torch.softmax(logits.float(), dim=0)")],
+    },
+    "project_conflicting": {
+        "always projected": [("if dot >= 0:", "if False:")],
+        "projected onto itself": [("new_a = g_a - dot / torch.dot(g_b, g_b) * g_b",
+                                   "new_a = g_a - dot / torch.dot(g_a, g_a) * g_a")],
+        "second projection uses the projected g_a": [
+            ("new_b = g_b - dot / torch.dot(g_a, g_a) * g_a",
+             "new_b = g_b - torch.dot(g_b, new_a) / torch.dot(new_a, new_a) * new_a")],
+        "wrong sign": [("new_a = g_a - dot", "new_a = g_a + dot")],
+        "projects only when they agree": [("if dot >= 0:", "if dot < 0:")],
+    },
+    "dwa_weights": {
+        "ratio inverted": [("ratios = last / previous", "ratios = previous / last")],
+        "weights sum to one": [("return len(ratios) * torch.softmax", "return torch.softmax")],
+        "temperature ignored": [("torch.softmax(ratios / temperature, dim=0)",
+                                 "torch.softmax(ratios, dim=0)")],
+        "oldest records used": [("last = torch.tensor(history[-1], dtype=torch.float64)",
+                                 "last = torch.tensor(history[1], dtype=torch.float64)"),
+                                ("previous = torch.tensor(history[-2], dtype=torch.float64)",
+                                 "previous = torch.tensor(history[0], dtype=torch.float64)")],
+    },
+    "soft_sharing_penalty": {
+        "norm instead of squared norm": [("total = total + ((a - b) ** 2).sum()",
+                                          "total = total + ((a - b) ** 2).sum().sqrt()")],
+        "mean instead of sum": [("total = total + ((a - b) ** 2).sum()",
+                                 "total = total + ((a - b) ** 2).mean()")],
+        "tower b detached": [("((a - b) ** 2)", "((a - b.detach()) ** 2)")],
+        "only the first pair": [("for a, b in zip(params_a, params_b):",
+                                 "for a, b in zip(params_a[:1], params_b[:1]):")],
+    },
+}
