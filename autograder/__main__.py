@@ -50,6 +50,8 @@ def _score(args: argparse.Namespace) -> int:
         width = max(len(gid) for gid in result["cells"])
         for gid, cell in result["cells"].items():
             note = f"  {cell['error']}" if cell["error"] else ""
+            if cell.get("manual") and not cell["error"]:
+                note = "  a written answer: graded by hand by the instructor"
             print(f"{gid:<{width}}  {cell['score']:g} / {cell['max_score']:g}{note}")
         print(f"{'total':<{width}}  {result['score']:g} / {result['max_score']:g}")
     try:

@@ -70,18 +70,28 @@ def points(slug: str) -> dict[str, float]:
     }
 
 
+def manual_parts(slug: str) -> set[str]:
+    """The graded cells an instructor grades by hand (written answers): nbgrader's "manually graded answer"."""
+    nb = nbformat.read(source_notebook(slug), as_version=4)
+    return {cell.metadata.nbgrader["grade_id"] for cell in nb.cells
+            if cell.metadata.get("nbgrader", {}).get("grade") and cell.metadata.nbgrader.get("solution")}
+
+
 def _result(slug: str, cells: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Totals over every graded cell; ``manual_max_score`` is the part of ``max_score`` graded by hand."""
     return {
         "assignment": slug,
         "score": sum(c["score"] for c in cells.values()),
         "max_score": sum(c["max_score"] for c in cells.values()),
+        "manual_max_score": sum(c["max_score"] for c in cells.values() if c["manual"]),
         "cells": cells,
     }
 
 
 def failed(slug: str, message: str) -> dict[str, Any]:
     """A result of zero for every cell, each carrying ``message``."""
-    return _result(slug, {gid: {"score": 0.0, "max_score": m, "error": message}
+    manual = manual_parts(slug)
+    return _result(slug, {gid: {"score": 0.0, "max_score": m, "error": message, "manual": gid in manual}
                           for gid, m in points(slug).items()})
 
 
@@ -199,6 +209,7 @@ def _cell_scores(root: Path, slug: str, student: str) -> dict[str, dict[str, Any
 
     graded = nbformat.read(root / "autograded" / student / slug / f"{NOTEBOOK}.ipynb", as_version=4)
     errors = {gid: "this cell is missing from the submitted notebook" for gid in points(slug)}
+    manual = manual_parts(slug)
     for cell in graded.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in errors:
@@ -214,7 +225,7 @@ def _cell_scores(root: Path, slug: str, student: str) -> dict[str, dict[str, Any
         # Report cells in notebook order.
         return {
             gid: {"score": float(grades[gid].score), "max_score": float(grades[gid].max_score),
-                  "error": errors.get(gid)}
+                  "error": errors.get(gid), "manual": gid in manual}
             for gid in points(slug)
         }
 

@@ -100,14 +100,17 @@ def histogram_png(scores: list[float], max_score: float) -> str:
 
 
 def write_report(slug: str, outcomes: dict[str, Any], out: Path, csv_path: Path) -> Path:
-    from autograder.grading import points
+    from autograder.grading import manual_parts, points
 
     data = summary(csv_path, outcomes, points(slug))
+    manual = manual_parts(slug)
     e = html.escape
     rows = []
     for part, info in data["parts"].items():
         messages = "".join(f"<li><b>{count}×</b> {e(key)}<br><span class=ex>e.g. {e(example)}</span></li>"
                            for key, count, example in info["messages"]) or "<li>none</li>"
+        if part in manual:
+            messages = "<li>a written answer, graded by hand in formgrader: 0 until it is</li>"
         rows.append(f"<tr><td><code>{e(part)}</code></td><td>{info['max']:g}</td><td>{info['mean']:.2f}</td>"
                     f"<td>{100 * info['full_share']:.0f}%</td><td><ul>{messages}</ul></td></tr>")
     limited = "".join(f"<tr><td>{e(s)}</td><td>{e(r)}</td></tr>" for s, r in data["limited"]) or \

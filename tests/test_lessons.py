@@ -25,7 +25,7 @@ LESSONS = sorted(CHAPTERS.glob("*/[0-9][0-9]-*.ipynb"))
 
 
 def sanitizers() -> list[tuple[re.Pattern, str]]:
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)  # the regexes hold literal %
     parser.read(REPO / "tests" / "sanitize.cfg")
     return [(re.compile(parser[s]["regex"]), parser[s]["replace"]) for s in parser.sections()]
 

@@ -45,3 +45,25 @@ def test_average_vectors_skips_unknown_words():
     vectors = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
     out = average_vectors([["x", "y", "zz"], ["zz"]], ["x", "y"], vectors)
     assert torch.allclose(out, torch.tensor([[0.5, 1.0], [0.0, 0.0]]))
+
+
+def test_stacked_linear_is_independent_linear_layers():
+    from hiddenrep.multitask import StackedLinear, stacked_accuracy, stacked_cross_entropy
+
+    torch.manual_seed(0)
+    layer = StackedLinear(3, 4, 2)
+    assert layer.weight.abs().max() <= 0.5 and layer.bias.shape == (3, 1, 2)
+    x = torch.randn(3, 5, 4)
+    out = layer(x)
+    for r in range(3):
+        assert torch.allclose(out[r], x[r] @ layer.weight[r] + layer.bias[r], atol=1e-6)
+    labels = torch.randint(0, 2, (3, 5))
+    loss = stacked_cross_entropy(out, labels)
+    want = sum(torch.nn.functional.cross_entropy(out[r], labels[r]) for r in range(3))
+    assert torch.allclose(loss, want, atol=1e-6)
+    # Copy 1's loss alone moves copy 1's weights only, by the gradient it would get on its own.
+    torch.nn.functional.cross_entropy(out[1], labels[1]).backward()
+    assert layer.weight.grad[0].abs().sum() == 0 and layer.weight.grad[2].abs().sum() == 0
+    acc = stacked_accuracy(out, labels)
+    assert acc.shape == (3,) and torch.allclose(
+        acc[0], 100 * (out[0].argmax(-1) == labels[0]).double().mean())

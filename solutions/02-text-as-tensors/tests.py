@@ -127,8 +127,7 @@ def test_sentiment_predictions(student, reference):
         raise AssertionError(f"sentiment_predictions must learn from the training sentences it is "
                              f"given, not load the data set itself, but it uses {', '.join(used)}")
     texts, labels = reference.load_polarity()
-    order = list(range(len(texts)))
-    random.Random(2027).shuffle(order)  # another split than the notebook's
+    order = random.Random(2027).sample(range(len(texts)), k=len(texts))  # another split than the notebook's
     train, held_out = order[:3000], order[3000:]
     predicted = student.sentiment_predictions([texts[i] for i in train], [labels[i] for i in train],
                                               [texts[i] for i in held_out])
