@@ -37,7 +37,7 @@ book: install data  ## build the HTML book with every lesson executed: _build/ht
 	$(BIN)/jupyter-book build --all -W --keep-going .
 
 test: book  ## run every check: unit tests, grading, mutants, release drift, notebooks, leaks
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
 
 lab: install  ## open JupyterLab on the chapters (students: the Validate button runs the tests)
 	$(BIN)/jupyter lab --notebook-dir=chapters

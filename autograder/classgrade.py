@@ -279,7 +279,7 @@ def grade_class(slug: str, root: Path, limits: Limits = LIMITS, unsafe: bool = F
         if not unsafe and scheduler is None:
             reference_namespace(slug)
         limit_fields = asdict(limits)
-        with _executor(jobs, scheduler) as submit:
+        with _executor(jobs, scheduler) as (submit, as_completed):
             pending = {}
             for student, nb, digest in todo:
                 try:
@@ -294,7 +294,7 @@ def grade_class(slug: str, root: Path, limits: Limits = LIMITS, unsafe: bool = F
                     continue
                 future = submit(grade_payload, slug, nbformat.writes(sanitized), limit_fields, unsafe)
                 pending[future] = (student, digest)
-            for future in _as_completed(pending, scheduler):
+            for future in as_completed(pending):
                 student, digest = pending[future]
                 try:
                     payload = future.result()
@@ -348,23 +348,18 @@ def _write_state(path: Path, state: dict) -> None:
 
 @contextlib.contextmanager
 def _executor(jobs: int | None, scheduler: str | None):
+    """Yield ``(submit, as_completed)`` for threads of this process or for a Dask cluster."""
     if scheduler:
-        from distributed import Client
+        from distributed import Client, as_completed
 
         with Client(scheduler, set_as_default=False) as client:
-            yield lambda fn, *args: client.submit(fn, *args, pure=False)
+            # Dask's as_completed looks for a default client unless it is given this one's loop.
+            yield (lambda fn, *args: client.submit(fn, *args, pure=False),
+                   lambda futures: as_completed(list(futures), loop=client.loop))
         return
     workers = max(1, jobs or os.cpu_count() or 1)
     with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="grade") as pool:
-        yield pool.submit
-
-
-def _as_completed(futures, scheduler: str | None):
-    if scheduler:
-        from distributed import as_completed
-
-        return as_completed(list(futures))
-    return concurrent.futures.as_completed(futures)
+        yield pool.submit, concurrent.futures.as_completed
 
 
 # --- what the instructor watches ------------------------------------------------------------------------
