@@ -12,6 +12,9 @@
     A word vocabulary and the padded id matrix a bag-of-words network reads.
 ``split``
     A seeded shuffle into a training pool and a held-out set.
+``StackedLinear``, ``stacked_cross_entropy``, ``stacked_accuracy``
+    Several independent copies of a small network trained side by side (one per seed), so that a
+    lesson can afford the many runs a mean and a spread need.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import bz2
 import csv
 import io
+import math
 import random
 import re
 from collections import Counter
@@ -27,6 +31,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 from hiddenrep.data import fetch
 from hiddenrep.text import word_tokenize
@@ -153,3 +159,36 @@ def average_vectors(sentences: Sequence[Sequence[str]], words: Sequence[str],
         if ids:
             out[row] = vectors[ids].mean(0)
     return out
+
+
+class StackedLinear(nn.Module):
+    """``copies`` independent linear layers side by side: ``(copies, B, n_in) -> (copies, B, n_out)``.
+
+    Copy ``r`` computes ``x[r] @ weight[r] + bias[r]``; no number crosses from one copy to another,
+    so training the stack is training ``copies`` separate networks at the cost of about one.
+    Weights and biases start uniform in ``+-1/sqrt(n_in)``, the range ``nn.Linear`` draws from.
+    """
+
+    def __init__(self, copies: int, n_in: int, n_out: int):
+        super().__init__()
+        bound = 1.0 / math.sqrt(n_in)
+        self.weight = nn.Parameter(torch.empty(copies, n_in, n_out).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(copies, 1, n_out).uniform_(-bound, bound))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias, x, self.weight)
+
+
+def stacked_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """The sum over copies of each copy's mean cross-entropy.
+
+    ``logits`` is ``(copies, B, C)`` and ``labels`` ``(copies, B)``. Summing (not averaging) over
+    the copies gives every copy exactly the gradient it would get if it were trained alone.
+    """
+    per_example = F.cross_entropy(logits.transpose(1, 2), labels, reduction="none")
+    return per_example.mean(1).sum()
+
+
+def stacked_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Accuracy in % of each copy: a ``(copies,)`` tensor, for ``(copies, B, C)`` logits."""
+    return 100 * (logits.argmax(-1) == labels).double().mean(1)

@@ -21,12 +21,12 @@ def build_and_run(cls, n_in, hidden, n_classes, x, seed):
     """Build the module, give its parameters seeded values, run it; report structure and outputs."""
     import torch
 
-    torch.manual_seed(seed)
+    torch.random.manual_seed(seed)
     net = cls(n_in, hidden, n_classes)
-    gen = torch.Generator().manual_seed(seed)
+    fill = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in net.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+            p.copy_(torch.randn(p.shape, generator=fill) * 0.5)
     out = net(x)
     kinds = [type(m).__name__ for m in net.shared]
     heads = [type(m).__name__ for m in net.heads]
@@ -129,8 +129,8 @@ def test_temperature_probs(student, reference):
         got = student.temperature_probs(list(sizes), temperature)
         # Oracle in exact rational-free form: ratios to the largest size, in float64 logs.
         biggest = max(sizes)
-        raw = torch.tensor([math.exp(math.log(n / biggest) / temperature) for n in sizes],
-                           dtype=torch.float64)
+        powers = [math.exp(math.log(n / biggest) / temperature) for n in sizes]
+        raw = torch.tensor(powers, dtype=torch.float64)
         check_tensor(call, got, raw / raw.sum(), atol=1e-12)
         check_tensor(call + " (against the reference)", got,
                      reference.temperature_probs(list(sizes), temperature), atol=1e-12)
