@@ -50,10 +50,12 @@ def describe_groups(f, base_lr, decay, frozen):
     for n, p in net.named_parameters():
         if n in frozen:
             p.requires_grad_(False)
-    groups = f(net, base_lr, decay)
-    return [(g.get("lr"), type(g.get("lr")).__name__,
-             [names.get(id(p), "<not a parameter of the model>") for p in g["params"]])
-            for g in groups]
+    described = []
+    for group in f(net, base_lr, decay):
+        lr = group.get("lr")
+        params = [names.get(id(p), "<not a parameter of the model>") for p in group["params"]]
+        described.append((lr, type(lr).__name__, params))
+    return described
 
 
 def progressive_grads(f, x, column_a, column_b, adapters):
@@ -85,7 +87,7 @@ def run_cache(f, layer_name, seed, train_mode, sizes, fail_at_end):
     import torch
     from torch import nn
 
-    torch.manual_seed(seed)
+    torch.random.manual_seed(seed)
     net = nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8),
                         nn.Sequential(nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 6)),
                         nn.Tanh(), nn.Linear(6, 3))

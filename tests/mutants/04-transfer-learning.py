@@ -55,3 +55,61 @@ MUTANTS = {
                                          ("    finally:\n", "    if True:\n")],
     },
 }
+
+FAIR_VARIANTS = {
+    "freeze_matching": {
+        "patterns as regular expressions, count taken afterwards": [
+            ("    trainable = 0\n", "    import re\n    regexes = [re.compile(fnmatch.translate(p)) for p in patterns]\n"),
+            ("        frozen = any(fnmatch.fnmatchcase(name, p) for p in patterns)",
+             "        frozen = any(r.match(name) for r in regexes)"),
+            ("        if not frozen:\n            trainable += param.numel()\n    return trainable",
+             "    return sum(p.numel() for p in model.parameters() if p.requires_grad)"),
+        ],
+    },
+    "layerwise_lr_groups": {
+        "rates multiplied by powers of 1 / decay, built top-down": [
+            ("    for depth, group in enumerate(reversed(groups)):\n"
+             "        group[\"lr\"] = float(base_lr / decay**depth)",
+             "    lr = float(base_lr)\n    for group in reversed(groups):\n"
+             "        group[\"lr\"] = lr\n        lr = lr * (1.0 / decay)"),
+        ],
+    },
+    "slanted_triangular_lr": {
+        "int() instead of math.floor, the decay written as a fraction of the rest": [
+            ("cut = math.floor(total * cut_frac)", "cut = int(total * cut_frac)"),
+            ("p = 1 - (t - cut) / (cut * (1 / cut_frac - 1))",
+             "p = 1 - (t - cut) * cut_frac / (cut * (1 - cut_frac))"),
+        ],
+    },
+    "progressive_forward": {
+        "column A detached instead of no_grad, adapter with matmul": [
+            ("    with torch.no_grad():  # column A is frozen: its activations are constants for B\n"
+             "        a_states, a = [x], x\n"
+             "        for i, (weight, bias) in enumerate(column_a[:-1]):\n"
+             "            a = F.relu(F.linear(a, weight, bias))\n"
+             "            a_states.append(a)",
+             "    a_states, a = [x], x\n"
+             "    for weight, bias in column_a[:-1]:\n"
+             "        a = torch.relu(a @ weight.detach().T + bias.detach())\n"
+             "        a_states.append(a)"),
+            ("z = z + F.linear(F.relu(F.linear(alpha * a_states[i], v)), u)",
+             "z = z + torch.relu((alpha * a_states[i]) @ v.T) @ u.T"),
+        ],
+    },
+    "forgetting_stats": {
+        "plain Python loops over a list copy": [
+            ("    T = R.shape[0]\n", "    T = R.shape[0]\n    rows = R.tolist()\n"),
+            ("    bwt = (final - torch.diagonal(R)[:T - 1]).mean()",
+             "    bwt = sum(rows[T - 1][j] - rows[j][j] for j in range(T - 1)) / (T - 1)"),
+            ("    forgetting = (best - final).mean()",
+             "    forgetting = sum(max(rows[l][j] for l in range(T - 1)) - rows[T - 1][j]\n"
+             "                     for j in range(T - 1)) / (T - 1)"),
+        ],
+    },
+    "cache_features": {
+        "outputs kept without detach (no_grad already), mode restored with train(mode)": [
+            ("outputs.append(output.detach())", "outputs.append(output)"),
+            ("model.train(was_training)", "model.train(mode=was_training)"),
+        ],
+    },
+}
