@@ -23,6 +23,12 @@ from hiddenrep.testing import check_equal, check_tensor
 # Closed-form solutions that part 6 ("train, do not solve") rules out.
 CLOSED_FORMS = {"svd", "svdvals", "svd_lowrank", "pca_lowrank", "eig", "eigh", "eigvals", "eigvalsh",
                 "qr", "lstsq", "pinv", "inv", "solve", "cholesky", "pca_fit", "PCA", "TruncatedSVD"}
+# What parts 4 and 5 ("do not use torch.distributions") rule out: the module and what
+# it exports, which the tests use as oracles.
+DISTRIBUTIONS = {"distributions", "Distribution", "Normal", "MultivariateNormal",
+                 "LowRankMultivariateNormal", "Independent", "Bernoulli",
+                 "ContinuousBernoulli", "RelaxedBernoulli", "kl_divergence", "rsample",
+                 "log_prob"}
 
 
 # --- helpers (trusted side) -------------------------------------------------------------------
@@ -225,6 +231,8 @@ def test_Autoencoder(student, reference):
 def test_reparameterise(student, reference):
     from torch.distributions import Normal
 
+    check_by_hand(student, "reparameterise", DISTRIBUTIONS,
+                  "draw the sample with torch.randn_like, without torch.distributions")
     expected = reference.reparameterise
     gen = torch.Generator().manual_seed(806)
     for shape in [(1,), (5,), (4, 3), (2, 3, 2), (16, 2)]:
@@ -252,6 +260,8 @@ def test_reparameterise(student, reference):
 def test_negative_elbo(student, reference):
     from torch.distributions import Bernoulli, Normal, kl_divergence
 
+    check_by_hand(student, "negative_elbo", DISTRIBUTIONS,
+                  "compute the KL term from the formula, without torch.distributions")
     expected = reference.negative_elbo
     gen = torch.Generator().manual_seed(807)
     for n, D, d in [(1, 4, 1), (3, 5, 2), (8, 10, 3), (5, 784, 2), (16, 6, 8)]:

@@ -39,6 +39,9 @@ MUTANTS = {
         "sampled with torch.normal (no gradient)": [("    eps = torch.randn_like(mu)\n    return mu + std * eps",
                                                      "    return torch.normal(mu, std)")],
         "uniform noise": [("torch.randn_like(mu)", "torch.rand_like(mu)")],
+        "sampled with torch.distributions (ruled out)": [
+            ("    eps = torch.randn_like(mu)\n    return mu + std * eps",
+             "    return torch.distributions.Normal(mu, std).rsample()")],
     },
     "negative_elbo": {
         "KL with the wrong sign": [("kl = 0.5 * (", "kl = -0.5 * (")],
@@ -49,6 +52,12 @@ MUTANTS = {
                                                        "return (reconstruction + kl).sum()")],
         "returns the ELBO, not its negative": [("return (reconstruction + kl).mean()",
                                                 "return -(reconstruction + kl).mean()")],
+        "KL from torch.distributions (ruled out)": [
+            ("    kl = 0.5 * (mu ** 2 + log_var.exp() - log_var - 1).sum(dim=1)\n",
+             "    from torch.distributions import Normal, kl_divergence\n"
+             "    q = Normal(mu, (0.5 * log_var).exp())\n"
+             "    p = Normal(torch.zeros_like(mu), torch.ones_like(mu))\n"
+             "    kl = kl_divergence(q, p).sum(dim=1)\n")],
     },
     "train_linear_autoencoder": {
         "code one dimension short": [
