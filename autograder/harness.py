@@ -115,6 +115,7 @@ class Sandbox:
 
     def __init__(self, limits: Limits = LIMITS, unsafe: bool = False, zygote: "Zygote | None" = None):
         self.limits, self.unsafe = limits, unsafe
+        self.kept: list[str] = []  # folders under /tmp the sandbox reads (set by _command)
         self.zygote = None if unsafe else zygote  # a warm sandbox to fork this one from (see Zygote)
         self.wire_limits = wire.Limits(max_bytes=1 << 30)
         self.chain: list[Channel] = []
@@ -229,9 +230,16 @@ class Sandbox:
             elif os.path.isdir(top):
                 binds += ["--ro-bind", top, top]
         readable = [sys.base_prefix, sys.prefix, _library_dir(), *_data_dirs()]
-        for folder in dict.fromkeys(str(Path(p).resolve()) for p in readable):
-            if os.path.exists(folder):
-                binds += ["--ro-bind", folder, folder]
+        folders = [f for f in dict.fromkeys(str(Path(p).resolve()) for p in readable) if os.path.exists(f)]
+        for folder in folders:
+            binds += ["--ro-bind", folder, folder]
+        # The sandbox gets a private /tmp, so what it reads from under /tmp (a clone made with `mktemp -d`)
+        # is bound on top of that. A zygote gives each submission a private /tmp of its own once more: it
+        # keeps a second view of those folders outside /tmp to bind them again (see sandbox/zygote.py).
+        kept = [f for f in folders if _under_tmp(f)]
+        for i, folder in enumerate(kept):
+            binds += ["--ro-bind", folder, f"{KEEP_DIR}/{i}"]
+        self.kept = kept
         for name in ("ld.so.cache", "localtime", "passwd", "group", "nsswitch.conf"):
             if os.path.exists(f"/etc/{name}"):
                 binds += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
@@ -243,10 +251,11 @@ class Sandbox:
             identity = (["--unshare-user", "--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETFCAP", "--uid", "0", "--gid", "0"]
                         if zygote else ["--cap-drop", "ALL", "--uid", "65534", "--gid", "65534"])
             return [bwrap, "--unshare-all", "--die-with-parent", "--new-session", *identity,
-                    "--ro-bind", "/usr", "/usr", *binds,
+                    "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+                    *binds,
                     "--ro-bind", str(SANDBOX_CODE), "/opt/grader",
                     "--ro-bind", path, "/run/grader/s",
-                    "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp",
+                    "--chdir", "/tmp",
                     python, "-I"]
         return command
 
@@ -435,7 +444,7 @@ class Zygote:
         self.proc = subprocess.Popen([*command(path), "/opt/grader/zygote.py", "/run/grader/s"],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, start_new_session=True,
-                                     env=self.sandbox._environment())
+                                     env={**self.sandbox._environment(), KEEP_ENV: "\n".join(self.sandbox.kept)})
         self.listener.settimeout(120)
         try:
             self.control, _ = self.listener.accept()
@@ -547,6 +556,14 @@ def _pid_namespace(root: int) -> str | None:
 
 def _stopped(ename: str, evalue: str) -> dict:
     return {"ename": ename, "evalue": evalue, "lines": []}
+
+
+KEEP_DIR = "/run/grader/keep"
+KEEP_ENV = "HIDDENREP_SANDBOX_KEEP"  # the folders under /tmp a zygote binds again into each submission
+
+
+def _under_tmp(folder: str) -> bool:
+    return folder == "/tmp" or folder.startswith("/tmp/")
 
 
 def _library_dir() -> str:

@@ -51,6 +51,7 @@ PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 UNPRIVILEGED = 65534
 SPAWN = struct.Struct(">c32sQQ")  # b"S", token, output limit, memory limit
 WRITABLE = ("/tmp", "/dev/shm", "/proc")
+KEEP_DIR, KEEP_ENV = "/run/grader/keep", "HIDDENREP_SANDBOX_KEEP"  # as in autograder/harness.py
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -97,6 +98,12 @@ def isolate(memory: int) -> None:
     mount("none", "/", None, MS_REC | MS_PRIVATE)
     size = f"size={max(memory, 64 << 20)},mode=1777"
     mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size)
+    # The fresh /tmp hides what the sandbox reads from under /tmp (a repository cloned there): bind it
+    # again, read-only, from the second view bubblewrap gave the zygote.
+    for i, folder in enumerate(f for f in os.environ.get(KEEP_ENV, "").split("\n") if f):
+        os.makedirs(folder, exist_ok=True)
+        mount(f"{KEEP_DIR}/{i}", folder, None, MS_BIND | MS_REC)
+        mount("none", folder, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     if os.path.isdir("/dev/shm"):
         mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, size)
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
