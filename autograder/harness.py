@@ -206,7 +206,7 @@ class Sandbox:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
         # The kernel kills a PID namespace's processes when its first process dies; wait for that.
-        end = time.monotonic() + 5
+        end = time.monotonic() + 10  # a loaded machine can take seconds to kill a busy namespace
         while self.leftovers() and time.monotonic() < end:
             time.sleep(0.05)
         if self.proc is not None and self.proc.stderr:
@@ -318,7 +318,7 @@ class Sandbox:
         for entry in os.listdir("/proc"):
             if entry.isdigit():
                 with contextlib.suppress(OSError):
-                    if os.readlink(f"/proc/{entry}/ns/pid") == ns:
+                    if os.readlink(f"/proc/{entry}/ns/pid") == ns and not _is_zombie(entry):
                         alive.append(int(entry))
         return alive
 
@@ -560,6 +560,12 @@ def _stopped(ename: str, evalue: str) -> dict:
 
 KEEP_DIR = "/run/grader/keep"
 KEEP_ENV = "HIDDENREP_SANDBOX_KEEP"  # the folders under /tmp a zygote binds again into each submission
+
+
+def _is_zombie(pid: str) -> bool:
+    """A killed process that runs no code any more and only waits to be reaped (state Z or X)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
 def _under_tmp(folder: str) -> bool:
