@@ -9,10 +9,10 @@ BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install data book test lab release bench grade clean
+.PHONY: help install data book test browser-test lab release bench grade clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 install: $(INSTALLED)  ## create or refresh .venv with the pinned dependencies
 
@@ -38,6 +38,9 @@ book: install data  ## build the HTML book with every lesson executed: _build/ht
 
 test: book  ## run every check: unit tests, grading, mutants, release drift, notebooks, leaks
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --durations=15
+
+browser-test: book  ## drive headless Chromium over the book and JupyterLab (Debian: chromium chromium-driver)
+	$(BIN)/python -m pytest -p no:xdist tests/browser
 
 lab: install  ## open JupyterLab on the chapters (students: the Validate button runs the tests)
 	$(BIN)/jupyter lab --notebook-dir=chapters
