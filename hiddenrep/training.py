@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import torch
-from tqdm.auto import tqdm
+
+from hiddenrep.progress import progress
 
 
 def shuffled_batches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
@@ -43,16 +44,17 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, object], t
     ``weight_decay`` is decoupled, as in AdamW; at 0 the updates are exactly Adam's. ``evaluate()``
     runs every ``eval_every`` steps and after the last one, in eval mode and without gradients.
 
-    A progress bar shows while it runs; at the end one line of plain text sums the run up (steps,
-    seconds, the mean loss of the last 20 steps, the last evaluation), so that a page built
-    offline, where the bar cannot be drawn, still shows what happened.
+    While it runs in JupyterLab or a terminal, a text progress bar shows the steps and the running
+    loss (the mean of the last 20 steps); at the end one line of plain text sums the run up
+    (steps, seconds, that mean loss, the last evaluation). Executed unattended, as by the book
+    build, only that line is written (see :mod:`hiddenrep.progress`).
     """
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=warmup)
              if one_cycle else None)
     log = TrainLog()
     start = time.perf_counter()
-    bar = tqdm(range(1, steps + 1), desc=desc, mininterval=1.0)
+    bar = progress(range(1, steps + 1), desc=desc)
     for step in bar:
         model.train()
         loss = loss_fn(model, next(batches))
@@ -65,11 +67,13 @@ def train(model: torch.nn.Module, loss_fn: Callable[[torch.nn.Module, object], t
             sched.step()
         log.losses.append(loss.item())
         log.grad_norms.append(norm.item())
+        if not bar.disable and step % 20 == 0:
+            bar.set_postfix(loss=f"{sum(log.losses[-20:]) / 20:.4f}", refresh=False)
         if evaluate is not None and (step == steps or (eval_every and step % eval_every == 0)):
             model.eval()
             with torch.no_grad():
                 log.evals.append((step, float(evaluate())))
-            bar.set_postfix(eval=f"{log.evals[-1][1]:.3f}")
+            bar.set_postfix(eval=f"{log.evals[-1][1]:.3f}", refresh=False)
     model.eval()
     bar.close()
     print(summary(desc, steps, time.perf_counter() - start, log))

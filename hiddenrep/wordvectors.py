@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from hiddenrep.data import fetch
+from hiddenrep.progress import progress as progress_bar
 
 
 # --- benchmark files -------------------------------------------------------------------------------
@@ -205,10 +206,10 @@ def train_skipgram(docs: Sequence[Sequence[int]], keep: np.ndarray | torch.Tenso
     whole pool with weight ``negative / pool``, so in expectation each pair still meets
     ``negative`` noise words. Every batch takes one plain SGD step on the summed loss, with a
     learning rate that falls linearly from ``lr`` to ``min_lr`` as in word2vec. Gradients come from
-    autograd on the gathered rows, and only those rows are updated.
+    autograd on the gathered rows, and only those rows are updated. A text progress bar with the
+    running loss shows while someone watches (:mod:`hiddenrep.progress`); ``progress=False`` hides
+    it always. Nothing is printed: the caller reports the run from what it returns.
     """
-    from tqdm.auto import tqdm
-
     keep = torch.as_tensor(np.asarray(keep), dtype=torch.float64)
     noise = torch.as_tensor(np.asarray(noise), dtype=torch.float64)
     vocab_size = len(keep)
@@ -235,8 +236,9 @@ def train_skipgram(docs: Sequence[Sequence[int]], keep: np.ndarray | torch.Tenso
             # The schedule is planned from the first epoch's pair count; later epochs differ slightly.
             total_steps = total_steps or steps * epochs
             negatives = torch.multinomial(noise, steps * pool, replacement=True, generator=gen).view(steps, pool)
-            bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=not progress,
-                       mininterval=1.0)
+            # ``progress=False`` hides the bar even for a watching reader (the tests).
+            bar = progress_bar(range(steps), desc=f"epoch {epoch + 1}/{epochs}",
+                               show=None if progress else False)
             for i in bar:
                 rate = max(min_lr, lr * (1 - step / total_steps))
                 c = center[i * batch_size:(i + 1) * batch_size]
@@ -257,8 +259,8 @@ def train_skipgram(docs: Sequence[Sequence[int]], keep: np.ndarray | torch.Tenso
                         f"training diverged at step {step} (loss {run.losses[-1]}); "
                         f"lower lr (now {lr}) or batch_size (now {batch_size})")
                 step += 1
-                if i % 500 == 0:
-                    bar.set_postfix(loss=f"{np.mean(run.losses[-500:]):.3f}")
+                if i % 500 == 0 and not bar.disable:
+                    bar.set_postfix(refresh=False, loss=f"{np.mean(run.losses[-500:]):.3f}")
     finally:
         torch.set_num_threads(threads)
     run.seconds = time.perf_counter() - start

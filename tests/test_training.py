@@ -53,3 +53,23 @@ def test_train_leaves_a_plain_text_summary(capsys):
     line = capsys.readouterr().out.strip().splitlines()[-1]
     tail = sum(log.losses) / 5
     assert line.startswith("fit: 5 steps in ") and line.endswith(f"final loss {tail:.4f}, last evaluation 0.5000")
+
+
+def test_unattended_training_prints_one_summary_line_and_no_bar(capsys, monkeypatch):
+    monkeypatch.setenv("HIDDENREP_PROGRESS", "0")
+    model = torch.nn.Linear(1, 1)
+    x = torch.linspace(-1, 1, 8)[:, None]
+    train(model, lambda m, b: (m(b) ** 2).mean(), iter(lambda: x, None), steps=50, desc="fit")
+    out, err = capsys.readouterr()
+    assert "\r" not in out + err and err == ""
+    assert len(out.splitlines()) == 1 and out.startswith("fit: 50 steps in ")
+
+
+def test_a_watched_run_draws_a_bar_with_the_running_loss(capsys, monkeypatch):
+    monkeypatch.setenv("HIDDENREP_PROGRESS", "1")
+    model = torch.nn.Linear(1, 1)
+    x = torch.linspace(-1, 1, 8)[:, None]
+    train(model, lambda m, b: (m(b) ** 2).mean(), iter(lambda: x, None), steps=50, desc="fit")
+    out = capsys.readouterr().out
+    assert "\r" in out and "fit:" in out.split("\n")[0]
+    assert out.splitlines()[-1].startswith("fit: 50 steps in ")
