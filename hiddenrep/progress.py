@@ -41,7 +41,7 @@ def interactive(environ: Mapping[str, str] | None = None, stdout=None) -> bool:
     return bool(isatty and isatty())
 
 
-def progress(iterable: Iterable[T], desc: str, total: int | None = None,
+def progress(iterable: Iterable[T], desc: str | None, total: int | None = None,
              show: bool | None = None) -> tqdm:
     """``iterable`` wrapped in a text progress bar labelled ``desc``, drawn only if ``show``.
 

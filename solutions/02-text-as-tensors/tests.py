@@ -6,44 +6,18 @@ student's function in the sandbox, ``reference.f`` is the reference solution (se
 where one exists, with an independent oracle.
 """
 
-import ast
 import copy
 import random
 
 import torch
 from torch.nn.utils.rnn import pad_sequence
 
+from autograder.rules import forbidden_uses
 from hiddenrep.testing import check_equal, check_tensor
 
 # What sentiment_predictions may not touch: the labelled data set itself (the grader keeps the
 # held-out labels; reading them back would be no classifier at all).
 DATA_ACCESS = {"load_polarity", "fetch", "fetch_dataset", "open", "read_csv", "reader", "urlopen"}
-
-
-def forbidden_uses(source: str, name: str, forbidden: set[str]) -> list[str]:
-    """The names and attributes of ``forbidden`` that function ``name`` of ``source``, or any
-    top-level function or class of ``source`` it refers to, uses. Only the student's own definitions
-    are searched: a cell that loads the data for their own experiments costs nothing."""
-    try:
-        tree = ast.parse("\n".join(ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))))
-    except SyntaxError:
-        return []  # the part fails on its own when the answer does not run
-    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-    found, seen, todo = set(), set(), [name]
-    while todo:
-        current = todo.pop()
-        if current in seen or current not in defs:
-            continue
-        seen.add(current)
-        for node in ast.walk(defs[current]):
-            if isinstance(node, ast.Attribute) and node.attr in forbidden:
-                found.add(node.attr)
-            elif isinstance(node, ast.Name):
-                if node.id in forbidden:
-                    found.add(node.id)
-                elif node.id in defs:
-                    todo.append(node.id)
-    return sorted(found)
 
 
 def test_char_ngrams(student, reference):
@@ -122,7 +96,7 @@ def test_bag_of_words(student, reference):
 
 
 def test_sentiment_predictions(student, reference):
-    used = forbidden_uses(student.source, "sentiment_predictions", DATA_ACCESS)
+    used = forbidden_uses(student.source, "sentiment_predictions", DATA_ACCESS, bare_names=True)
     if used:
         raise AssertionError(f"sentiment_predictions must learn from the training sentences it is "
                              f"given, not load the data set itself, but it uses {', '.join(used)}")

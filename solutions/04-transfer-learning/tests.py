@@ -10,7 +10,6 @@ import re
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from autograder.harness import StudentError

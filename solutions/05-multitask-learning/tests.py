@@ -10,7 +10,6 @@ import math
 import random
 
 import torch
-import torch.nn.functional as F
 
 from hiddenrep.testing import check_equal, check_tensor
 

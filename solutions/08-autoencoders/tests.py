@@ -8,15 +8,14 @@ happen next to the student's objects (listing a module's layers, seeding, ``back
 in a probe, which only gathers facts; the checks are made here.
 """
 
-import ast
 import functools
-import re
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from autograder.rules import check_by_hand
 from hiddenrep.testing import check_equal, check_tensor
 
 
@@ -32,65 +31,6 @@ DISTRIBUTIONS = {"distributions", "Distribution", "Normal", "MultivariateNormal"
 
 
 # --- helpers (trusted side) -------------------------------------------------------------------
-
-
-def forbidden_uses(source: str, name: str, forbidden: set[str]) -> list[str]:
-    """The forbidden attributes and names that function ``name`` of ``source`` (and every top-level
-    function or class of ``source`` it refers to, and module-level aliases of forbidden things) uses.
-
-    Only the student's own definitions are searched: a check written in a scratch cell, outside the
-    answer, costs nothing. Source that does not parse is searched as text.
-    """
-    source = "\n".join(ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!")))
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return sorted({w for w in forbidden if re.search(rf"\b{re.escape(w)}\b", source)})
-    defs, aliases = {}, set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            defs[node.name] = node
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            module = getattr(node, "module", None) or ""
-            for alias in node.names:
-                parts = set(module.split(".")) | set(alias.name.split("."))
-                if parts & forbidden:
-                    aliases.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            if _mentions(node.value, forbidden, set()) if node.value else False:
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                aliases |= {t.id for t in targets if isinstance(t, ast.Name)}
-    found, seen, todo = set(), set(), [name]
-    while todo:
-        current = todo.pop()
-        if current in seen or current not in defs:
-            continue
-        seen.add(current)
-        for node in ast.walk(defs[current]):
-            if isinstance(node, ast.Attribute) and node.attr in forbidden:
-                found.add(node.attr)
-            elif isinstance(node, ast.Name):
-                if node.id in aliases:
-                    found.add(node.id)
-                elif node.id in defs:
-                    todo.append(node.id)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                module = getattr(node, "module", None) or ""
-                for alias in node.names:
-                    hits = (set(module.split(".")) | set(alias.name.split("."))) & forbidden
-                    found |= hits
-    return sorted(found)
-
-
-def _mentions(node, forbidden, aliases) -> bool:
-    return any((isinstance(n, ast.Attribute) and n.attr in forbidden)
-               or (isinstance(n, ast.Name) and n.id in aliases) for n in ast.walk(node))
-
-
-def check_by_hand(student, name: str, forbidden: set[str], what: str) -> None:
-    used = forbidden_uses(student.source, name, forbidden)
-    if used:
-        raise AssertionError(f"{name} must {what}, but it uses {', '.join(used)}")
 
 
 @functools.lru_cache(maxsize=None)
