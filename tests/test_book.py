@@ -18,8 +18,10 @@ from helpers import page_text
 HTML = REPO / "_build" / "html"
 MIN_CHARS = 16  # shorter lines (`return out`, `import copy`) are too generic to betray anything
 # Imports name public libraries and block headers (`with torch.no_grad():`, `for t in range(T):`)
-# are idioms every lesson uses; neither betrays a solution.
-GENERIC = re.compile(r"(from \S+ )?import |(with|for|if|elif|else|try|except|while)\b.*:$")
+# are idioms every lesson uses; neither betrays a solution, and nor does a lone keyword argument
+# such as `dtype=torch.float64)` that a formatter leaves on a line of its own.
+GENERIC = re.compile(r"(from \S+ )?import |(with|for|if|elif|else|try|except|while)\b.*:$"
+                     r"|\w+=[\w.\"']+[,)]*$")
 BLOCKS = [("### BEGIN SOLUTION", "### END SOLUTION"), ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
 
 
