@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: help install data book test browser-test lab release bench grade clean
+.PHONY: help install data book test browser-test lab lab-instructor release student bench grade clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -42,11 +42,20 @@ test: book  ## run every check: unit tests, grading, mutants, release drift, not
 browser-test: book  ## drive headless Chromium over the book and JupyterLab (Debian: chromium chromium-driver)
 	$(BIN)/python -m pytest -p no:xdist tests/browser
 
-lab: install  ## open JupyterLab on the chapters (students: the Validate button runs the tests)
-	$(BIN)/jupyter lab --notebook-dir=chapters
+# Each lab runs from the folder whose nbgrader_config.py its Validate button must read; the
+# config folders are described in autograder/jupyter/README.md.
+lab: install  ## JupyterLab for students on the chapters: notebooks and Validate (grading's time limit), no instructor tools
+	cd autograder/jupyter/student && $(abspath $(BIN))/jupyter lab --config=jupyter_server_config.py --notebook-dir=$(CURDIR)/chapters
+
+lab-instructor: install  ## JupyterLab for instructors on the repository, with nbgrader's formgrader and Create Assignment
+	cd autograder && $(abspath $(BIN))/jupyter lab --config=jupyter/instructor/jupyter_server_config.py --notebook-dir=$(CURDIR)
 
 release: install  ## regenerate chapters/*/exercises.ipynb from solutions/
 	$(BIN)/python -m autograder release
+
+# Releasing first: the edition's exercise notebooks, and the book's pages of them, come from solutions/ as they are now.
+student: release book  ## the student edition in _build/student: book, notebooks, hiddenrep, README, Binder/Colab files
+	$(BIN)/python -m autograder.student
 
 bench: install data  ## time every lesson, every reference solution and a class of 24 (vs stock nbgrader): _build/bench.json
 	$(BIN)/python -m autograder bench

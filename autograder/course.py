@@ -6,6 +6,7 @@ both call :func:`configure`, so the two can never disagree.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,22 @@ class Limits:
 LIMITS = Limits()
 
 
+def validate_settings(limits: Limits = LIMITS) -> dict:
+    """Settings of nbgrader's ``Execute`` for the Validate button: grading's per-cell time limit,
+    and a message that names it when a cell hits it. Validate runs in the student's own kernel,
+    so the other limits apply only when grading."""
+    seconds = math.ceil(limits.cell_seconds)
+    return {
+        "timeout": seconds,
+        "error_on_timeout": {
+            "ename": "CellTimeoutError",
+            "evalue": f"did not finish within the time limit of {seconds} s per cell",
+            "traceback": [f"This cell did not finish within the time limit of {seconds} s per cell "
+                          "(an endless loop?); grading stops it at the same limit."],
+        },
+    }
+
+
 def configure(c: Config, root: Path = COURSE, source: Path = SOLUTIONS, limits: Limits = LIMITS,
               unsafe: bool = False) -> Config:
     """Fill ``c`` with the course settings for a course folder ``root`` whose sources are ``source``.
@@ -60,6 +77,8 @@ def configure(c: Config, root: Path = COURSE, source: Path = SOLUTIONS, limits: 
     c.TrustedExecute.memory_bytes = limits.memory_bytes
     c.TrustedExecute.output_chars = limits.output_chars
     c.TrustedExecute.unsafe = unsafe
+    for name, value in validate_settings(limits).items():  # the Validate button of instructors
+        setattr(c.Execute, name, value)
     c.Autograde.autograde_preprocessors = [
         "autograder.execute.TrustedExecute",  # replaces nbgrader's Execute: see autograder/harness.py
         "nbconvert.preprocessors.ClearMetadataPreprocessor",

@@ -10,6 +10,9 @@ writes ``_build/student/``, the content of the students' repository (``repositor
     pyproject.toml         installs hiddenrep with the pinned libraries students need
     requirements.txt       Binder and a laptop: CPU torch, every version from constraints.txt
     runtime.txt            Binder: Python 3.11
+    postBuild              Binder: the JupyterLab settings below, for the server Binder starts
+    jupyter_server_config.py   JupyterLab with Validate only (`jupyter lab --config=...`)
+    nbgrader_config.py     Validate's time limit, the one grading uses, written in as a number
     constraints.txt
     hiddenrep/             the course library
     chapters/<slug>/       the lessons the book lists and the released exercises.ipynb
@@ -35,7 +38,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from autograder.course import NOTEBOOK, REPO, slugs, student_notebook
+from autograder.course import LIMITS, NOTEBOOK, REPO, Limits, slugs, student_notebook, validate_settings
 
 EDITION = REPO / "_build" / "student"
 HTML = REPO / "_build" / "html"
@@ -51,7 +54,10 @@ STUDENT_PACKAGES = ("torch", "numpy", "scipy", "matplotlib", "scikit-learn", "th
 # Folders and files of the instructors' repository that must never reach students.
 INSTRUCTOR_DIRS = {"solutions", "autograder", "tests", "mutants", "submitted", "autograded", "feedback",
                    "grades", "source_with_tests"}
-INSTRUCTOR_FILES = {"tests.py", "reference.py", "nbgrader_config.py", "gradebook.db"}
+INSTRUCTOR_FILES = {"tests.py", "reference.py", "gradebook.db"}
+# The student JupyterLab of `make lab` (autograder/jupyter/README.md): its server settings are
+# copied as they are; Validate's settings are written out, the edition has no autograder package.
+LAB_CONFIG = REPO / "autograder" / "jupyter" / "student" / "jupyter_server_config.py"
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,24 @@ def requirements(repo: Path = REPO) -> str:
 """
 
 
+def validate_config(limits: Limits = LIMITS) -> str:
+    """The edition's nbgrader_config.py: the settings ``make lab`` gives Validate, as literals."""
+    lines = [f"c.Execute.{name} = {value!r}" for name, value in validate_settings(limits).items()]
+    return ("# nbgrader's Validate button reads this file from the folder JupyterLab was started in:\n"
+            "# each cell gets the time limit grading allows it.\n"
+            "c = get_config()  # noqa: F821 (provided by nbgrader's config loader)\n"
+            + "\n".join(lines) + "\n")
+
+
+POSTBUILD = """\
+#!/bin/bash
+# Binder starts JupyterLab itself: give it the student settings (Validate only, grading's time limit).
+set -e
+mkdir -p ~/.jupyter
+cp jupyter_server_config.py nbgrader_config.py ~/.jupyter/
+"""
+
+
 def instructor_paths(root: Path) -> list[Path]:
     """Paths under ``root`` that belong to the instructors only (solutions, hidden tests, grading)."""
     return sorted(p for p in root.rglob("*") if INSTRUCTOR_DIRS & set(p.relative_to(root).parts[:-1])
@@ -224,6 +248,10 @@ def build(dest: Path = EDITION, html: Path = HTML, repo: Path = REPO) -> Path:
     (dest / "pyproject.toml").write_text(pyproject(link, repo))
     (dest / "requirements.txt").write_text(requirements(repo))
     (dest / "runtime.txt").write_text(f"python-{PYTHON}\n")
+    shutil.copyfile(LAB_CONFIG, dest / LAB_CONFIG.name)
+    (dest / "nbgrader_config.py").write_text(validate_config())
+    (dest / "postBuild").write_text(POSTBUILD)
+    (dest / "postBuild").chmod(0o755)
 
     leaked = instructor_paths(dest)
     if leaked:

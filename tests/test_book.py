@@ -18,10 +18,11 @@ from helpers import page_text
 HTML = REPO / "_build" / "html"
 MIN_CHARS = 16  # shorter lines (`return out`, `import copy`) are too generic to betray anything
 # Imports name public libraries and block headers (`with torch.no_grad():`, `for t in range(T):`)
-# are idioms every lesson uses; neither betrays a solution, and nor does a lone keyword argument
-# such as `dtype=torch.float64)` that a formatter leaves on a line of its own.
+# are idioms every lesson uses; neither betrays a solution. Nor do the pieces a formatter cuts a
+# long call into: its opening line (`probs = torch.softmax(`) and a lone keyword argument
+# (`dtype=torch.float64)`); the lines between them, its arguments, are still searched.
 GENERIC = re.compile(r"(from \S+ )?import |(with|for|if|elif|else|try|except|while)\b.*:$"
-                     r"|\w+=[\w.\"']+[,)]*$")
+                     r"|\w+=[\w.\"']+[,)]*$|.*[(\[{]$")
 BLOCKS = [("### BEGIN SOLUTION", "### END SOLUTION"), ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import math
+import os
 import re
 import sys
 import tomllib
@@ -29,10 +31,11 @@ from helpers import page_text
 from test_book import HTML, hidden_test_lines, normalise, notebook_text, secrets
 
 TOP_LEVEL = {"book", "chapters", "hiddenrep", "README.md", "LICENSE.md", "pyproject.toml",
-             "requirements.txt", "runtime.txt", "constraints.txt"}
+             "requirements.txt", "runtime.txt", "constraints.txt", "postBuild",
+             "jupyter_server_config.py", "nbgrader_config.py"}
 # Written here rather than imported from autograder.student, so that a mistake there cannot hide.
 INSTRUCTOR_DIRS = {"solutions", "autograder", "tests", "mutants", "submitted", "autograded", "feedback", "grades"}
-INSTRUCTOR_FILES = {"tests.py", "reference.py", "nbgrader_config.py", "gradebook.db"}
+INSTRUCTOR_FILES = {"tests.py", "reference.py", "gradebook.db"}
 WORD = re.compile(r"\w+")
 
 
@@ -179,7 +182,10 @@ def test_edition_dependencies_provide_every_module_students_import(edition):
 def test_edition_holds_no_instructor_path_or_file(edition):
     assert not instructor_paths(edition)
     # A copy under another name is caught by its content (autograder/ also holds released notebooks).
-    instructor = files(SOLUTIONS) + list((REPO / "autograder").rglob("*.py")) + list((REPO / "tests").rglob("*.py"))
+    # The student JupyterLab settings are the one part of autograder/ that students get.
+    student_lab = REPO / "autograder" / "jupyter" / "student"
+    instructor = files(SOLUTIONS) + [p for p in (REPO / "autograder").rglob("*.py")
+                                     if student_lab not in p.parents] + list((REPO / "tests").rglob("*.py"))
     secret = {hashlib.sha256(p.read_bytes()).hexdigest(): p for p in instructor if p.stat().st_size > 64}
     copies = [(p, secret[h]) for p in files(edition) if (h := hashlib.sha256(p.read_bytes()).hexdigest()) in secret]
     assert not copies, f"instructor files in the edition: {copies}"
@@ -235,3 +241,23 @@ def test_book_buttons_point_at_the_configured_repository(edition, repository):
     assert f"/github/{owner_name(repository)}/blob/" in page, "the Colab button"
     hub = config["launch_buttons"].get("jupyterhub_url")
     assert ("hub/user-redirect/git-pull" in page) == bool(hub), "a JupyterHub button exactly when one is configured"
+
+
+def test_edition_jupyterlab_validates_with_the_grading_time_limit(edition):
+    """Students start JupyterLab with the edition's settings (Binder through postBuild): Validate
+    only, and the per-cell time limit grading uses, read from the files nbgrader itself reads."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder.course import LIMITS
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(edition)).load_config()
+    assert config.Execute.timeout == math.ceil(LIMITS.cell_seconds)
+    assert str(config.Execute.timeout) in config.Execute.error_on_timeout["evalue"]
+    server = PyFileConfigLoader("jupyter_server_config.py", path=str(edition)).load_config()
+    extensions = server.ServerApp.jpserver_extensions
+    assert extensions["nbgrader.server_extensions.validate_assignment"] is True
+    assert extensions["nbgrader.server_extensions.formgrader"] is False
+    post = (edition / "postBuild").read_text()
+    assert "jupyter_server_config.py" in post and "nbgrader_config.py" in post
+    assert os.access(edition / "postBuild", os.X_OK)
+    assert "--config=jupyter_server_config.py" in (edition / "README.md").read_text()

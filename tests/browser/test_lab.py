@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from bookcheck import REPO, normalise
+from bookcheck import REPO, drain, normalise
 
 SLUG = "02-text-as-tensors"
 CHECK = "7 JupyterLab Validate names each part"
@@ -130,7 +130,7 @@ def validation(driver, tmp_path_factory):
                 time.sleep(1)
         driver.get(f"{base}/lab/tree/{SLUG}/exercises.ipynb?token={token}")
         button = WebDriverWait(driver, 120).until(EC.presence_of_element_located(
-            (By.CSS_SELECTOR, ".jp-NotebookPanel-toolbar .validate-button jp-button, .validate-button jp-button")))
+            (By.CSS_SELECTOR, ".jp-NotebookPanel-toolbar jp-button.validate-button, jp-button.validate-button")))
         WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"))
         started = time.perf_counter()
         driver.execute_script("arguments[0].click()", button)
@@ -145,6 +145,10 @@ def validation(driver, tmp_path_factory):
                                                                        as_version=4).cells}
         yield result
     finally:
+        # Leave the shared browser as a fresh one: JupyterLab's "leave the page?" guard logs an
+        # error when the next test navigates away, which would be blamed on the next page.
+        driver.get("about:blank")
+        drain(driver)
         lab.terminate()
         try:
             lab.wait(30)
