@@ -94,6 +94,12 @@ out.outputs = [...document.querySelectorAll(".cell_output > *:not(script), .outp
     return Object.assign(measure(worst), {overflow: parts.some(p => p.tagName !== "IMG" && overflows(p)),
                                           text: first(el)});
   });
+// display equations, measured against the column their block gets
+out.equations = [...document.querySelectorAll('mjx-container[display="true"]')]
+  .filter(visible)
+  .map(m => { const box = m.closest(".math") || m.parentElement;
+              return {scroll: m.scrollWidth, client: box.clientWidth, text: first(box),
+                      overflow: m.scrollWidth > box.clientWidth + 1}; });
 
 // 5. notebook cells: the visible source, the progress widgets and the text a reader sees
 out.cells = [...document.querySelectorAll("div.cell")].map(c => {
@@ -243,10 +249,12 @@ def link_problems(v: Visit) -> list[str]:
 
 def overflow_counts(v: Visit) -> dict[str, int]:
     if v.missing:
-        return {"code": 0, "code_total": 0, "outputs": 0, "outputs_total": 0}
+        return {"code": 0, "code_total": 0, "outputs": 0, "outputs_total": 0, "equations": 0,
+                "equations_total": 0}
     d = v.data
     return {"code": sum(c["overflow"] for c in d["code"]), "code_total": len(d["code"]),
-            "outputs": sum(o["overflow"] for o in d["outputs"]), "outputs_total": len(d["outputs"])}
+            "outputs": sum(o["overflow"] for o in d["outputs"]), "outputs_total": len(d["outputs"]),
+            "equations": sum(e["overflow"] for e in d["equations"]), "equations_total": len(d["equations"])}
 
 
 def overflow_problems(v: Visit) -> list[str]:
@@ -256,6 +264,8 @@ def overflow_problems(v: Visit) -> list[str]:
                 for c in v.data["code"] if c["overflow"]]
     problems += [f"output scrolls sideways ({o['scroll']} px of content in {o['client']} px): {o['text']!r}"
                  for o in v.data["outputs"] if o["overflow"]]
+    problems += [f"equation wider than the page ({e['scroll']} px in {e['client']} px): {e['text']!r}"
+                 for e in v.data["equations"] if e["overflow"]]
     return problems
 
 

@@ -3,7 +3,7 @@
 1. no console error and no request to another host than the local server;
 2. every formula typeset by MathJax, no MathJax error, no raw TeX left in the text;
 3. every local link and anchor resolves, every image loads;
-4. no code block and no cell output needs horizontal scrolling;
+4. no code block, cell output or display equation is wider than the page;
 5. every cell that trains a model shows a one-line summary (steps, time, loss or metric);
 6. what the download button offers holds no solution or hidden-test line.
 """
@@ -72,7 +72,8 @@ def test_code_and_outputs_fit_without_scrolling(page, page_visit, record_propert
     tag(record_property, "overflow")
     c = bookcheck.overflow_counts(page_visit)
     record_property("counts", {"code overflowing": c["code"], "code blocks": c["code_total"],
-                               "outputs overflowing": c["outputs"], "outputs": c["outputs_total"]})
+                               "outputs overflowing": c["outputs"], "outputs": c["outputs_total"],
+                               "equations overflowing": c["equations"], "equations": c["equations_total"]})
     assert page_visit.missing or page_visit.data["innerWidth"] == 1366, "the window is not 1366 px wide"
     problems = bookcheck.overflow_problems(page_visit)
     assert not problems, report(problems, f"blocks wider than the page (innerWidth {page_visit.data.get('innerWidth')})")

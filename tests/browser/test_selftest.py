@@ -73,13 +73,14 @@ def test_link_check_sees_missing_pages_anchors_and_images(broken):
 def test_overflow_check_sees_wide_code_and_outputs(broken):
     wide = "x = " + "1 + " * 200
     output = ('<div class="cell"><div class="cell_output docutils container">{}</div></div>')
-    v = broken("wide", f'<div class="highlight"><pre>{wide}</pre></div>'
+    equation = r'<div class="math notranslate nohighlight">\[' + " + ".join(["x_{%d}" % i for i in range(120)]) + r'\]</div>'
+    v = broken("wide", f'<div class="highlight"><pre>{wide}</pre></div>' + equation
                        + output.format('<div class="output text_html"><table style="width: 2000px">'
                                        '<tr><td>planted wide table</td></tr></table></div>')
                        + output.format('<div class="output stream"><div class="highlight">'
                                        f'<pre>{"0123456789 " * 60}</pre></div></div>'))
     counts = bookcheck.overflow_counts(v)
-    assert counts["code"] >= 1 and counts["outputs"] >= 1, counts
+    assert counts["code"] >= 1 and counts["outputs"] >= 1 and counts["equations"] >= 1, counts
     problems = bookcheck.overflow_problems(v)
     assert any("x = 1 + 1" in p for p in problems) and any("planted wide table" in p for p in problems)
     # The book's stylesheet wraps a long printed line instead of scrolling it.
