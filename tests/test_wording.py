@@ -61,6 +61,23 @@ def test_no_harness_wording(path: Path):
     assert not hits, f"{path.relative_to(ROOT)} uses harness wording: " + "; ".join(hits)
 
 
+# The book does not number its chapters: a reference says which one by its title.
+CHAPTER_NUMBER = re.compile(r"\bchapters? \d+\b", re.IGNORECASE)
+
+
+def chapter_numbers(path: Path) -> list[str]:
+    """``"<where>: <reference>"`` for each reference to a chapter by number in ``path``."""
+    return [f"{where}: {m.group(0)!r}" for where, text in texts(path) if not where.startswith("output")
+            for m in CHAPTER_NUMBER.finditer(text)]
+
+
+@pytest.mark.parametrize("path", student_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_chapters_are_named_not_numbered(path: Path):
+    hits = chapter_numbers(path)
+    assert not hits, (f"{path.relative_to(ROOT)} refers to a chapter by a number the book does not "
+                      "show; name it (*Word embeddings*): " + "; ".join(hits))
+
+
 def test_the_check_catches_a_planted_word(tmp_path: Path):
     chapter = tmp_path / "chapters" / "99-planted"
     chapter.mkdir(parents=True)
@@ -72,7 +89,8 @@ def test_the_check_catches_a_planted_word(tmp_path: Path):
                       "text": ["ratio 1.1 (quality bar: at least 1.0) -> met\n"]}]},
     ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     (chapter / "01-planted.ipynb").write_text(json.dumps(lesson), encoding="utf-8")
-    (chapter / "index.md").write_text("# Planted\n\nThe mutants are killed.\n", encoding="utf-8")
+    (chapter / "index.md").write_text("# Planted\n\nThe mutants are killed, see chapter 3.\n",
+                                      encoding="utf-8")
     (chapter / "notes.txt").write_text("quality bar\n", encoding="utf-8")  # not a student file
 
     files = student_files(tmp_path)
@@ -80,6 +98,7 @@ def test_the_check_catches_a_planted_word(tmp_path: Path):
     lesson_hits = harness_words(files[0])
     assert lesson_hits == ["output of cell 1: 'quality bar'", "output of cell 1: '-> met'"]
     assert harness_words(files[1]) == ["text: 'mutants'"]
+    assert chapter_numbers(files[1]) == ["text: 'chapter 3'"] and chapter_numbers(files[0]) == []
     # The module import alone, and ordinary words such as "benchmark", are not flagged.
     clean = chapter / "02-clean.ipynb"
     lesson["cells"][1]["outputs"][0]["text"] = ["a word-similarity benchmark\n"]
