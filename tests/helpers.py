@@ -13,6 +13,15 @@ def page_text(markup: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", markup)))
 
 
+def edit_cell(nb, grade_id: str, old: str, new: str):
+    """Replace ``old`` by ``new`` in the cell ``grade_id`` of ``nb`` (in place; returns ``nb``).
+    Fails when ``old`` is not there, so a reworded solution cannot silently disarm a planted bug."""
+    cell = nb.cells[cell_index(nb, grade_id)]
+    assert old in cell.source, f"{grade_id} no longer contains {old!r}"
+    cell.source = cell.source.replace(old, new)
+    return nb
+
+
 def cell_index(nb, grade_id: str) -> int:
     """Position of the one cell of notebook ``nb`` whose nbgrader ``grade_id`` is ``grade_id``."""
     [index] = [i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]

@@ -22,7 +22,7 @@ from autograder.classgrade import close_zygote, grade_class
 from autograder.course import Limits, source_notebook
 from autograder.grading import points
 from autograder.harness import Zygote, grade_notebook
-from helpers import cell_index, page_text
+from helpers import cell_index, edit_cell, page_text
 
 SLUG = "02-text-as-tensors"
 # Short cells, so that the looping student costs little; parts long enough for part 6 (a small training
@@ -46,8 +46,7 @@ def add_cell(nb, code, after="setup"):
 
 def class_notebooks() -> dict[str, object]:
     buggy = reference_nb()
-    cell = buggy.cells[cell_index(buggy, "pad_batch")]
-    cell.source = cell.source.replace("mask[row, :len(seq)] = True", "mask[row, len(seq):] = True")
+    edit_cell(buggy, "pad_batch", "mask[row, : len(seq)] = True", "mask[row, len(seq) :] = True")
     return {
         "ann": reference_nb(),
         "bob-buggy": buggy,

@@ -19,7 +19,7 @@ from autograder import reference
 from autograder.course import REPO, slugs, source_notebook, student_notebook
 from autograder.grading import grade_class, score
 from autograder.reference import reference_cells
-from helpers import cell_index, page_text
+from helpers import cell_index, edit_cell, page_text
 
 EXAMPLE = "02-text-as-tensors"  # the worked example chapter, used for the robustness cases
 
@@ -111,8 +111,7 @@ def test_copied_cells_and_damaged_metadata_are_still_graded(tmp_path):
 
 def test_a_dead_kernel_costs_only_the_cell_that_killed_it(tmp_path):
     nb = nbformat.read(source_notebook(EXAMPLE), as_version=4)
-    cell = nb.cells[cell_index(nb, "char_ngrams")]
-    cell.source = cell.source.replace("    marked =", "    import os; os._exit(3)\n    marked =")
+    edit_cell(nb, "char_ngrams", "    marked =", "    import os; os._exit(3)\n    marked =")
     result = score(write(nb, tmp_path), EXAMPLE)
     assert result["cells"]["test_char_ngrams"]["score"] == 0
     assert "the Python process died while running char_ngrams" in result["cells"]["test_char_ngrams"]["error"]
@@ -135,8 +134,7 @@ def test_grading_a_class_isolates_students_and_hides_hidden_tests(tmp_path):
     """The instructor workflow: a good, a buggy and a broken submission, graded together."""
     source = nbformat.read(source_notebook(EXAMPLE), as_version=4)
     buggy = copy.deepcopy(source)
-    cell = buggy.cells[cell_index(buggy, "pad_batch")]
-    cell.source = cell.source.replace("mask[row, :len(seq)] = True", "mask[row, len(seq):] = True")
+    edit_cell(buggy, "pad_batch", "mask[row, : len(seq)] = True", "mask[row, len(seq) :] = True")
     submissions = {"ada": nbformat.writes(source), "bob": nbformat.writes(buggy), "cy": "{ broken"}
     for student, text in submissions.items():
         path = tmp_path / "submitted" / student / EXAMPLE / "exercises.ipynb"

@@ -21,7 +21,7 @@ import pytest
 from autograder.course import REPO, Limits, source_notebook
 from autograder.grading import grade_class, manual_parts, points, score
 from autograder.harness import grade_notebook
-from helpers import cell_index, page_text
+from helpers import cell_index, edit_cell, page_text
 
 SLUG = "02-text-as-tensors"
 POINTS = {g: p for g, p in points(SLUG).items() if g not in manual_parts(SLUG)}  # written answers: by hand
@@ -285,8 +285,7 @@ def test_a_saboteur_graded_first_changes_nobody_elses_grade(tmp_path):
     )
     saboteur = add_cell(replace_answer(reference_nb(), "char_ngrams", WRONG_NGRAMS), attack)
     buggy = reference_nb()
-    cell = buggy.cells[cell_index(buggy, "pad_batch")]
-    cell.source = cell.source.replace("mask[row, :len(seq)] = True", "mask[row, len(seq):] = True")
+    edit_cell(buggy, "pad_batch", "mask[row, : len(seq)] = True", "mask[row, len(seq) :] = True")
     students = {"aaa-saboteur": saboteur, "bob": reference_nb(), "cy": buggy}
     for student, nb in students.items():
         path = course / "submitted" / student / SLUG / "exercises.ipynb"
