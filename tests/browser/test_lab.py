@@ -9,68 +9,30 @@ test follows the Makefile; only the folder (a temporary copy of one chapter from
 from __future__ import annotations
 
 import ast
-import os
 import re
-import shlex
 import shutil
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from bookcheck import REPO, drain, normalise
+from bookcheck import drain, normalise
+from test_lab_config import Lab, make_command
 
 SLUG = "02-text-as-tensors"
 CHECK = "7 JupyterLab Validate names each part"
 
 
-def make_lab_command() -> tuple[list[str], Path, Path]:
-    """The `jupyter lab` command of `make lab` (argv, working folder, folder it serves)."""
-    dry = subprocess.run(["make", "-n", "lab"], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert dry.returncode == 0, f"`make -n lab` failed:\n{dry.stderr}"
-    [line] = [ln for ln in dry.stdout.splitlines() if re.search(r"jupyter[ -]lab\b", ln)][-1:] or [None]
-    assert line, f"`make -n lab` runs no `jupyter lab`:\n{dry.stdout}"
-    cwd, argv = REPO, []
-    for part in line.split("&&"):
-        words = shlex.split(part)
-        if words[:1] == ["cd"]:
-            cwd = (cwd / words[1]).resolve()
-        elif any(re.search(r"jupyter(-lab)?$", w) for w in words):
-            argv = words
-    start = next(i for i, w in enumerate(argv) if re.search(r"jupyter(-lab)?$", w))
-    argv = argv[start:]
-    argv[0] = str((cwd / argv[0]).resolve()) if "/" in argv[0] else argv[0]
-    served = cwd
+def served_folder() -> Path:
+    """The folder `make lab` serves (its --notebook-dir), read from the Makefile's command."""
+    argv, cwd = make_command("lab")
     for i, word in enumerate(argv):
         if re.match(r"--(notebook-dir|ServerApp\.root_dir|root-dir)=", word):
-            served = (cwd / word.split("=", 1)[1]).resolve()
-        elif word in {"--notebook-dir", "--ServerApp.root_dir", "--root-dir"}:
-            served = (cwd / argv[i + 1]).resolve()
-    return argv, cwd, served
-
-
-def with_folder(argv: list[str], folder: Path) -> list[str]:
-    out, skip = [], False
-    for word in argv:
-        if skip:
-            skip = False
-        elif re.match(r"--(notebook-dir|ServerApp\.root_dir|root-dir)=", word):
-            continue
-        elif word in {"--notebook-dir", "--ServerApp.root_dir", "--root-dir"}:
-            skip = True
-        else:
-            out.append(word)
-    return out + [f"--notebook-dir={folder}"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+            return (cwd / word.split("=", 1)[1]).resolve()
+        if word in {"--notebook-dir", "--ServerApp.root_dir", "--root-dir"}:
+            return (cwd / argv[i + 1]).resolve()
+    return cwd
 
 
 def graded_parts(nb) -> dict[str, set[str]]:
@@ -100,35 +62,15 @@ def validation(driver, tmp_path_factory):
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    argv, cwd, served = make_lab_command()
+    served = served_folder()
     source = served / SLUG
     assert (source / "exercises.ipynb").is_file(), f"`make lab` serves {served}, which has no {SLUG}/exercises.ipynb"
     tmp = tmp_path_factory.mktemp("lab")
     folder = tmp / "notebooks"
     shutil.copytree(source, folder / SLUG, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    port, token = free_port(), "browser-suite-" + os.urandom(8).hex()
-    env = dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
-               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
-    cmd = with_folder(argv, folder) + [
-        "--no-browser", f"--port={port}", "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}", f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses that without this flag
-        cmd.append("--allow-root")
-    log = open(tmp / "lab.log", "w")
-    lab = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    lab = Lab("lab", folder, tmp)  # as `make lab` starts it, on the copy
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert lab.poll() is None, f"jupyter lab exited ({lab.returncode}):\n{(tmp / 'lab.log').read_text()[-3000:]}"
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, f"jupyter lab did not answer in 120 s:\n{(tmp / 'lab.log').read_text()[-3000:]}"
-                time.sleep(1)
-        driver.get(f"{base}/lab/tree/{SLUG}/exercises.ipynb?token={token}")
+        driver.get(f"{lab.base}/lab/tree/{SLUG}/exercises.ipynb?token={lab.token}")
         button = WebDriverWait(driver, 120).until(EC.presence_of_element_located(
             (By.CSS_SELECTOR, ".jp-NotebookPanel-toolbar jp-button.validate-button, jp-button.validate-button")))
         WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"))
@@ -149,13 +91,7 @@ def validation(driver, tmp_path_factory):
         # error when the next test navigates away, which would be blamed on the next page.
         driver.get("about:blank")
         drain(driver)
-        lab.terminate()
-        try:
-            lab.wait(30)
-        except subprocess.TimeoutExpired:
-            lab.kill()
-            lab.wait(10)
-        log.close()
+        lab.close()
 
 
 def what_it_says(result) -> str:
