@@ -50,6 +50,8 @@ def _zygote():
     from autograder.harness import Zygote
 
     with _ZYGOTE_LOCK:
+        if _ZYGOTE is not None and _ZYGOTE.control is None and not _ZYGOTE.closed:
+            _ZYGOTE.connect()  # launched ahead of time by launch_zygote
         if _ZYGOTE is None or _ZYGOTE.proc is None or _ZYGOTE.proc.poll() is not None:
             if _ZYGOTE is not None:
                 with contextlib.suppress(Exception):
@@ -57,6 +59,23 @@ def _zygote():
             _ZYGOTE = Zygote()
             _ZYGOTE.start()
         return _ZYGOTE
+
+
+def launch_zygote() -> None:
+    """Start this process's warm sandbox now, from the calling thread, and return at once.
+
+    It spends ~1.7 s importing torch, which then overlaps nbgrader's set-up here; the first
+    submission waits for whatever is left. If it fails, that submission starts it again and says why.
+    """
+    global _ZYGOTE
+    from autograder.harness import Zygote
+
+    with _ZYGOTE_LOCK:
+        if _ZYGOTE is None:
+            zygote = Zygote()
+            with contextlib.suppress(Exception):
+                zygote.launch()
+                _ZYGOTE = zygote
 
 
 def close_zygote() -> None:
@@ -193,7 +212,12 @@ class Bookkeeper:
             path.unlink()
 
     def _autograded(self, student: str) -> Path:
-        return self.root / "autograded" / student / self.slug / f"{NOTEBOOK}.ipynb"
+        return autograded_path(self.root, self.slug, student)
+
+
+def autograded_path(root: Path, slug: str, student: str) -> Path:
+    """Where nbgrader keeps a student's autograded notebook."""
+    return Path(root) / "autograded" / student / slug / f"{NOTEBOOK}.ipynb"
 
 
 # --- the class run -------------------------------------------------------------------------------------------
@@ -228,6 +252,8 @@ def grade_class(slug: str, root: Path, limits: Limits = LIMITS, unsafe: bool = F
                 force: bool = False, scheduler: str | None = None,
                 on_done: Callable[[Outcome, int, int], None] | None = None) -> dict[str, Outcome]:
     """Grade every ``root/submitted/*/slug`` that is new or changed since the last run (all with ``force``)."""
+    if not unsafe and scheduler is None:
+        launch_zygote()
     from autograder.grading import (_ensure_assignment, _gradebook, _quiet, cell_scores_from, check_sandbox, failed,
                                     read_submission, write_csv)
     from autograder.harness import hidden_tests, reference_namespace
@@ -249,8 +275,6 @@ def grade_class(slug: str, root: Path, limits: Limits = LIMITS, unsafe: bool = F
     state = {s: v for s, v in state.items() if s in students}
     outcomes: dict[str, Outcome] = {}
     todo: list[tuple[str, nbformat.NotebookNode, str]] = []
-    with _quiet():
-        keeper = Bookkeeper(root, slug, limits, unsafe)
     total, done = len(students), 0
     for student in students:
         path = root / "submitted" / student / slug / f"{NOTEBOOK}.ipynb"
@@ -265,7 +289,7 @@ def grade_class(slug: str, root: Path, limits: Limits = LIMITS, unsafe: bool = F
         digest = submission_digest(path, slug)
         old = state.get(student)
         feedback = root / "feedback" / student / slug / f"{NOTEBOOK}.html"
-        if old and old.get("digest") == digest and keeper._autograded(student).exists() and feedback.exists():
+        if old and old.get("digest") == digest and autograded_path(root, slug, student).exists() and feedback.exists():
             outcomes[student] = Outcome(**{**old["outcome"], "status": "unchanged"})
             continue
         todo.append((student, nb, digest))
@@ -275,11 +299,13 @@ def grade_class(slug: str, root: Path, limits: Limits = LIMITS, unsafe: bool = F
             on_done(outcomes[student], done, total)
 
     if todo:
-        hidden_tests(slug)  # load once here, before worker threads share them
-        if not unsafe and scheduler is None:
-            reference_namespace(slug)
-        limit_fields = asdict(limits)
         with _executor(jobs, scheduler) as (submit, as_completed):
+            with _quiet():
+                keeper = Bookkeeper(root, slug, limits, unsafe)
+            hidden_tests(slug)  # load once here, before worker threads share them
+            if not unsafe and scheduler is None:
+                reference_namespace(slug)
+            limit_fields = asdict(limits)
             pending = {}
             for student, nb, digest in todo:
                 try:

@@ -91,6 +91,7 @@ def configure(c: Config, root: Path = COURSE, source: Path = SOLUTIONS, limits: 
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
         "autograder.feedback.SafeFeedback",
     ]
+    c.GenerateFeedback.exporter_class = "autograder.feedback.FeedbackHTML"
     c.HTMLExporter.sanitize_html = True  # bleach the HTML of Markdown cells and outputs in feedback
     return c
 

@@ -4,12 +4,19 @@ nbconvert's own sanitiser (``HTMLExporter.sanitize_html``, switched on in ``cour
 HTML of Markdown cells and outputs. :class:`SafeFeedback` goes further before rendering: outputs keep
 only plain text and PNG/JPEG images, raw cells are shown as text, attachments are dropped, and long
 text is cut, so a 200 MB print cannot become a 200 MB page.
+
+:class:`FeedbackHTML` writes the pages (``GenerateFeedback.exporter_class`` in ``course.py``): it is
+nbconvert's HTML exporter made cheaper for a class, where every page has the same template and
+mostly the same cells.
 """
 
 from __future__ import annotations
 
 import bleach
+from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters import markdown2html_mistune
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Int
 
@@ -19,20 +26,22 @@ SAFE_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h
              "td", "th", "thead", "tr", "ul"}
 SAFE_ATTRIBUTES = {"a": ["href", "title"], "span": ["class"], "code": ["class"]}
 CUT_NOTE = "\n[cut: {n:,} more characters]"
+IMAGE_ALT = "a figure your code drew"
+CACHED_CELLS = 4096  # rendered cells kept across a class run (the same cells recur in every notebook)
 
 
 class SafeFeedback(Preprocessor):
     enabled = True
     max_chars = Int(20_000, help="characters of text kept per output").tag(config=True)
 
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._markdown: dict[str, str] = {}
+
     def preprocess_cell(self, cell, resources, index):
         cell.pop("attachments", None)
         if cell.cell_type == "markdown":
-            # Rendered here and cleaned as HTML (as nbviewer does), then passed on as finished HTML.
-            html = markdown2html_mistune(cell.source)
-            cell.cell_type, cell.source = "raw", bleach.clean(
-                html, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols={"http", "https", "mailto"},
-                strip=False)
+            cell.cell_type, cell.source = "raw", self._safe_markdown(cell.source)
             cell.metadata["raw_mimetype"] = "text/html"
             cell.pop("outputs", None)
         elif cell.cell_type == "raw":
@@ -45,14 +54,65 @@ class SafeFeedback(Preprocessor):
                 output["data"] = {k: v for k, v in output["data"].items() if k in SAFE_MIME}
                 if "text/plain" in output["data"]:
                     output["data"]["text/plain"] = self._cut(output["data"]["text/plain"])
-                output["metadata"] = {}
+                # Only the alt text survives from the metadata: a screen reader announces the image.
+                output["metadata"] = {"alt": IMAGE_ALT}
             if "traceback" in output:
                 output["traceback"] = [self._cut(line) for line in output["traceback"][-10:]]
             if "evalue" in output:
                 output["evalue"] = self._cut(output["evalue"])
         return cell, resources
 
+    def _safe_markdown(self, source: str) -> str:
+        """The Markdown rendered and cleaned as HTML (as nbviewer does), then passed on as finished HTML."""
+        if source not in self._markdown:
+            if len(self._markdown) >= CACHED_CELLS:
+                self._markdown.clear()
+            html = markdown2html_mistune(source)
+            self._markdown[source] = bleach.clean(
+                html, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols={"http", "https", "mailto"},
+                strip=False)
+        return self._markdown[source]
+
     def _cut(self, text):
         text = "".join(text) if isinstance(text, list) else str(text)
         extra = len(text) - self.max_chars
         return text if extra <= 0 else text[: self.max_chars] + CUT_NOTE.format(n=extra)
+
+
+class FeedbackHTML(HTMLExporter):
+    """nbconvert's HTML exporter without its last pass, and remembering the code it highlighted.
+
+    nbconvert's exporter ends by parsing the finished page again with BeautifulSoup, only to add
+    alt text to images that lack it and tab stops to cells of its JupyterLab template. That pass
+    took half of a feedback page's time (a page has thousands of highlighted tokens). nbgrader's
+    feedback template is the classic one, which has no such cells, and :class:`SafeFeedback` gives
+    every image its alt text, so the pass would change nothing here. Everything before it is
+    nbconvert's ``HTMLExporter.from_notebook_node`` as it is.
+    """
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        language = nb.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer", language.get("name", None))
+        if getattr(self, "_highlighter", None) is None or self._highlighter.pygments_lexer != (lexer or "ipython3"):
+            self._highlighter = CachedHighlight(pygments_lexer=lexer, parent=self)
+        self.register_filter("highlight_code", self.filters.get("highlight_code", self._highlighter))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+
+class CachedHighlight(Highlight2HTML):
+    """nbconvert's code highlighter, answering a cell it has seen before from memory."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._seen: dict[tuple, str] = {}
+
+    def __call__(self, source, language=None, metadata=None):
+        key = (source, language, (metadata or {}).get("magics_language"))
+        if key not in self._seen:
+            if len(self._seen) >= CACHED_CELLS:
+                self._seen.clear()
+            self._seen[key] = super().__call__(source, language, metadata)
+        return self._seen[key]

@@ -43,8 +43,15 @@ from autograder.course import LIMITS, SOLUTIONS, Limits
 from autograder.sandbox import wire
 
 SANDBOX_CODE = Path(__file__).parent / "sandbox"
-MESSAGE_CHARS = 500
-MAX_PROCESSES = 200  # cells and parts each hold one forked process; far more means a fork bomb  # a verdict is one line a student reads; inputs in it are cut to fit
+MESSAGE_CHARS = 500  # a verdict is one line a student reads; inputs in it are cut to fit
+MAX_PROCESSES = 200  # cells and parts each hold one forked process; far more means a fork bomb
+# A sandbox's processes are counted every WATCH_SECONDS; their memory is measured that often near
+# the limit and every MEMORY_FAR_SECONDS below half of it. Measuring reads the kernel's PSS total
+# of every process (about 1.5 ms each for a process that imported torch, and a notebook holds one
+# per cell): doing it 5 times a second took about a tenth of a class run's CPU. What a process
+# allocates between two measures is still capped by its own address-space limit (RLIMIT_AS).
+WATCH_SECONDS = 0.2
+MEMORY_FAR_SECONDS = 1.0
 BWRAP_ENV = "HIDDENREP_BWRAP"  # another bwrap binary (tests point it at a missing file)
 INSTALL_HINT = "install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu) or your system's bubblewrap package"
 
@@ -386,17 +393,24 @@ class Sandbox:
 
     def _watch_memory(self) -> None:
         root = self.root_pid if self.zygote is not None else self.proc.pid
-        while not self._stop.wait(0.2):
+        next_measure = 0.0
+        while not self._stop.wait(WATCH_SECONDS):
             if not self.alive():
                 return
-            usage = _tree_memory(root)
-            self.peak_memory = max(self.peak_memory, sum(usage.values()))
-            if len(usage) > MAX_PROCESSES:  # a fork bomb: nothing of this sandbox is worth keeping
+            pids = _tree_pids(root)
+            if len(pids) > MAX_PROCESSES:  # a fork bomb: nothing of this sandbox is worth keeping
                 self.stop_reason = (f"stopped: your code started more than {MAX_PROCESSES} processes; "
                                     f"the whole notebook was stopped")
                 self.kill_all()
                 return
-            if sum(usage.values()) > self.limits.memory_bytes:
+            if time.monotonic() < next_measure:
+                continue
+            usage = _memory(pids)
+            used = sum(usage.values())
+            self.peak_memory = max(self.peak_memory, used)
+            far = used < self.limits.memory_bytes / 2
+            next_measure = time.monotonic() + (MEMORY_FAR_SECONDS if far else 0) - 0.01
+            if used > self.limits.memory_bytes:
                 self.stop_reason = (f"stopped: your code used more than "
                                     f"{self.limits.memory_bytes / 2**30:g} GiB of memory (the limit "
                                     f"for one notebook)")
@@ -435,6 +449,15 @@ class Zygote:
         self.close()
 
     def start(self) -> None:
+        self.launch()
+        self.connect()
+
+    def launch(self) -> None:
+        """Start the sandbox's process without waiting for it to be ready (:meth:`connect` waits).
+
+        bwrap's ``--die-with-parent`` ends the sandbox when the *thread* that launched it ends, so
+        launch from a thread that outlives the grading.
+        """
         command = self.sandbox._command(zygote=True)
         self.tmp = tempfile.TemporaryDirectory(prefix="hiddenrep-zygote-")
         path = os.path.join(self.tmp.name, "s")
@@ -445,6 +468,9 @@ class Zygote:
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, start_new_session=True,
                                      env={**self.sandbox._environment(), KEEP_ENV: "\n".join(self.sandbox.kept)})
+
+    def connect(self) -> None:
+        """Wait for the launched sandbox to introduce itself, then serve its submissions' connections."""
         self.listener.settimeout(120)
         try:
             self.control, _ = self.listener.accept()
@@ -546,7 +572,7 @@ def _pidfd_exited(pidfd: int) -> bool:
 def _pid_namespace(root: int) -> str | None:
     """The PID namespace of the processes under ``root`` (bwrap), if it made one."""
     own = os.readlink("/proc/self/ns/pid")
-    for pid in _tree_memory(root) or [root]:
+    for pid in _tree_pids(root):
         with contextlib.suppress(OSError):
             ns = os.readlink(f"/proc/{pid}/ns/pid")
             if ns != own:
@@ -585,8 +611,25 @@ def _data_dirs() -> list[Path]:
     return [folder] if folder.exists() else []
 
 
-def _tree_memory(root: int) -> dict[int, int]:
-    """Proportional memory (PSS, bytes) of every process descended from ``root``."""
+def _tree_pids(root: int) -> list[int]:
+    """``root`` and every process descended from it (``root`` first), from /proc."""
+    if not os.path.exists(f"/proc/{root}/task/{root}/children"):  # a kernel without CONFIG_PROC_CHILDREN
+        return _tree_pids_by_scan(root)
+    # Each thread's list of children: a few reads, where scanning all of /proc is one per process.
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    todo += [int(child) for child in f.read().split()]
+        except OSError:  # it has just exited
+            continue
+    return pids
+
+
+def _tree_pids_by_scan(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -597,10 +640,18 @@ def _tree_memory(root: int) -> dict[int, int]:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-    usage, todo = {}, [root]
+    pids, todo = [], [root]
     while todo:
         pid = todo.pop()
+        pids.append(pid)
         todo += children.get(pid, [])
+    return pids
+
+
+def _memory(pids: list[int]) -> dict[int, int]:
+    """Proportional memory (PSS, bytes) of each of ``pids`` that is still running."""
+    usage = {}
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
                 for line in f:

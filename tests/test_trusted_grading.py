@@ -327,6 +327,55 @@ def test_feedback_is_inert_and_hides_hidden_tests(tmp_path):
     assert str(REPO) not in text and "Traceback" not in text
 
 
+def test_feedback_page_is_the_one_nbconvert_writes_and_describes_figures(tmp_path):
+    """Feedback pages skip nbconvert's last pass (a BeautifulSoup re-parse) and reuse highlighted
+    code across students: each page must still be the one nbconvert's own exporter writes."""
+    from bs4 import BeautifulSoup
+    from nbconvert.exporters import HTMLExporter
+
+    from autograder.classgrade import Bookkeeper
+    from autograder.feedback import IMAGE_ALT, FeedbackHTML
+    from autograder.grading import _quiet
+
+    course = tmp_path / "course"
+    students = ("ann", "ben")
+    figure = "plot_of_the_counts = True"
+    for student in students:
+        nb = add_cell(reference_nb(), figure)
+        if student == "ben":
+            replace_answer(nb, "char_ngrams", WRONG_NGRAMS)
+        path = course / "submitted" / student / SLUG / "exercises.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+    grade_class(SLUG, course)
+    with _quiet():
+        keeper = Bookkeeper(course, SLUG)
+    ours = keeper.feedback.exporter
+    assert isinstance(ours, FeedbackHTML)
+    stock = HTMLExporter(parent=keeper.feedback, config=keeper.feedback.config)
+    for pp in keeper.feedback.preprocessors:
+        stock.register_preprocessor(pp)
+    # The sandbox returns text only; a notebook run elsewhere can hold a figure (a 1x1 PNG here).
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+    pages = {}
+    for exporter in (ours, stock):
+        keeper.feedback.exporter = exporter
+        for student in students:
+            graded = nbformat.read(keeper._autograded(student), as_version=4)
+            cell = next(c for c in graded.cells if c.source == figure)
+            cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
+            with _quiet():
+                keeper.save(student, graded)
+            page = (course / "feedback" / student / SLUG / "exercises.html").read_text()
+            pages[exporter is ours, student] = str(BeautifulSoup(page, "html.parser"))
+    for student in students:
+        assert pages[True, student] == pages[False, student]
+        images = re.findall(r"<img\b[^>]*>", pages[True, student])
+        assert len(images) == 1 and f'alt="{IMAGE_ALT}"' in images[0]
+    assert "got ['wrong'], expected" in page_text(pages[True, "ben"])
+    assert "got ['wrong']" not in page_text(pages[True, "ann"])
+
+
 def test_grading_refuses_without_bubblewrap(tmp_path, monkeypatch):
     from autograder.harness import SandboxUnavailable
 
