@@ -30,6 +30,7 @@ namespace (``SO_PEERCRED``), so one submission cannot pose as another.
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import resource
 import select
@@ -168,6 +169,7 @@ def submission(path: str, token: str, output_limit: int, memory: int) -> None:
             os._exit(70)
         w = worker.Worker(path, output_limit, token)
         w._shell()
+        gc.freeze()  # the shell lives as long as the submission: its forks need not walk it either
         w.serve()
         os._exit(0)
     # This process stays outside the submission's PID namespace; it ends when its first process does.
@@ -183,6 +185,9 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
+    # The libraries' objects live as long as the zygote: keep the garbage collector of every forked
+    # process from walking them, which would write to (and so copy) every page they share.
+    gc.freeze()
     control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     control.connect(path)
     wire.send(control, {"op": "zygote", "pid": os.getpid()})
