@@ -121,11 +121,11 @@ def _timed(command: list[str], cwd: Path) -> tuple[float, int]:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     start = time.perf_counter()
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        # Waited for with wait4, which also gives this child's own peak memory.
+        pid = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT).pid
+        _, status, usage = os.wait4(pid, 0)
         seconds = time.perf_counter() - start
-        if proc.returncode != 0:
+        if os.waitstatus_to_exitcode(status) != 0:
             log.seek(0)
             raise RuntimeError(f"{' '.join(command[:4])} failed: {log.read().decode(errors='replace')[-500:]}")
     return seconds, usage.ru_maxrss * 1024

@@ -45,20 +45,13 @@ _ZYGOTE_LOCK = threading.Lock()
 
 
 def _zygote():
-    """This process's warm sandbox, started on first use and restarted if it died."""
-    global _ZYGOTE
-    from autograder.harness import Zygote
-
+    """This process's warm sandbox, started on first use (or by :func:`launch_zygote`) and restarted
+    if it died."""
     with _ZYGOTE_LOCK:
-        if _ZYGOTE is not None and _ZYGOTE.control is None and not _ZYGOTE.closed:
-            _ZYGOTE.connect()  # launched ahead of time by launch_zygote
-        if _ZYGOTE is None or _ZYGOTE.proc is None or _ZYGOTE.proc.poll() is not None:
-            if _ZYGOTE is not None:
-                with contextlib.suppress(Exception):
-                    _ZYGOTE.close()
-            _ZYGOTE = Zygote()
-            _ZYGOTE.start()
-        return _ZYGOTE
+        zygote = _launched()
+        if zygote.control is None:
+            zygote.connect()
+        return zygote
 
 
 def launch_zygote() -> None:
@@ -67,15 +60,27 @@ def launch_zygote() -> None:
     It spends ~1.7 s importing torch, which then overlaps nbgrader's set-up here; the first
     submission waits for whatever is left. If it fails, that submission starts it again and says why.
     """
+    with _ZYGOTE_LOCK, contextlib.suppress(Exception):
+        _launched()
+
+
+def _launched():
+    """The warm sandbox, launched but perhaps not yet connected; a new one if there is none or it died.
+
+    Call with ``_ZYGOTE_LOCK`` held.
+    """
     global _ZYGOTE
     from autograder.harness import Zygote
 
-    with _ZYGOTE_LOCK:
-        if _ZYGOTE is None:
-            zygote = Zygote()
+    if _ZYGOTE is None or _ZYGOTE.proc is None or _ZYGOTE.proc.poll() is not None:
+        if _ZYGOTE is not None:
             with contextlib.suppress(Exception):
-                zygote.launch()
-                _ZYGOTE = zygote
+                _ZYGOTE.close()
+        _ZYGOTE = None
+        zygote = Zygote()
+        zygote.launch()
+        _ZYGOTE = zygote
+    return _ZYGOTE
 
 
 def close_zygote() -> None:

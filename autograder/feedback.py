@@ -12,6 +12,8 @@ mostly the same cells.
 
 from __future__ import annotations
 
+import functools
+
 import bleach
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters import markdown2html_mistune
@@ -36,7 +38,7 @@ class SafeFeedback(Preprocessor):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self._markdown: dict[str, str] = {}
+        self._safe_markdown = functools.lru_cache(CACHED_CELLS)(safe_markdown)
 
     def preprocess_cell(self, cell, resources, index):
         cell.pop("attachments", None)
@@ -62,21 +64,16 @@ class SafeFeedback(Preprocessor):
                 output["evalue"] = self._cut(output["evalue"])
         return cell, resources
 
-    def _safe_markdown(self, source: str) -> str:
-        """The Markdown rendered and cleaned as HTML (as nbviewer does), then passed on as finished HTML."""
-        if source not in self._markdown:
-            if len(self._markdown) >= CACHED_CELLS:
-                self._markdown.clear()
-            html = markdown2html_mistune(source)
-            self._markdown[source] = bleach.clean(
-                html, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, protocols={"http", "https", "mailto"},
-                strip=False)
-        return self._markdown[source]
-
     def _cut(self, text):
         text = "".join(text) if isinstance(text, list) else str(text)
         extra = len(text) - self.max_chars
         return text if extra <= 0 else text[: self.max_chars] + CUT_NOTE.format(n=extra)
+
+
+def safe_markdown(source: str) -> str:
+    """Markdown rendered and cleaned as HTML (as nbviewer does), to be passed on as finished HTML."""
+    return bleach.clean(markdown2html_mistune(source), tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES,
+                        protocols={"http", "https", "mailto"}, strip=False)
 
 
 class FeedbackHTML(HTMLExporter):
@@ -90,12 +87,16 @@ class FeedbackHTML(HTMLExporter):
     nbconvert's ``HTMLExporter.from_notebook_node`` as it is.
     """
 
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._highlighters: dict[str | None, CachedHighlight] = {}
+
     def from_notebook_node(self, nb, resources=None, **kw):
         language = nb.metadata.get("language_info", {})
         lexer = language.get("pygments_lexer", language.get("name", None))
-        if getattr(self, "_highlighter", None) is None or self._highlighter.pygments_lexer != (lexer or "ipython3"):
-            self._highlighter = CachedHighlight(pygments_lexer=lexer, parent=self)
-        self.register_filter("highlight_code", self.filters.get("highlight_code", self._highlighter))
+        if lexer not in self._highlighters:
+            self._highlighters[lexer] = CachedHighlight(pygments_lexer=lexer, parent=self)
+        self.register_filter("highlight_code", self.filters.get("highlight_code", self._highlighters[lexer]))
         resources = self._init_resources(resources)
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(
             notebook_metadata=self._nb_metadata, parent=self, resources=resources))
@@ -107,12 +108,12 @@ class CachedHighlight(Highlight2HTML):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self._seen: dict[tuple, str] = {}
+        self._highlight = functools.lru_cache(CACHED_CELLS)(self._highlight_uncached)
 
     def __call__(self, source, language=None, metadata=None):
-        key = (source, language, (metadata or {}).get("magics_language"))
-        if key not in self._seen:
-            if len(self._seen) >= CACHED_CELLS:
-                self._seen.clear()
-            self._seen[key] = super().__call__(source, language, metadata)
-        return self._seen[key]
+        # Of the cell's metadata, the highlighter reads only its magics_language.
+        return self._highlight(source, language, (metadata or {}).get("magics_language"))
+
+    def _highlight_uncached(self, source, language, magics_language):
+        metadata = {"magics_language": magics_language} if magics_language else None
+        return super().__call__(source, language, metadata)

@@ -45,13 +45,13 @@ from autograder.sandbox import wire
 SANDBOX_CODE = Path(__file__).parent / "sandbox"
 MESSAGE_CHARS = 500  # a verdict is one line a student reads; inputs in it are cut to fit
 MAX_PROCESSES = 200  # cells and parts each hold one forked process; far more means a fork bomb
-# A sandbox's processes are counted every WATCH_SECONDS; their memory is measured that often near
-# the limit and every MEMORY_FAR_SECONDS below half of it. Measuring reads the kernel's PSS total
-# of every process (about 1.5 ms each for a process that imported torch, and a notebook holds one
-# per cell): doing it 5 times a second took about a tenth of a class run's CPU. What a process
-# allocates between two measures is still capped by its own address-space limit (RLIMIT_AS).
+# A sandbox's processes are counted every WATCH_SECONDS; their memory is measured at every look
+# near the limit and at every MEMORY_FAR_LOOKS-th below half of it. Measuring reads the kernel's
+# PSS total of every process (about 1.5 ms each for a process that imported torch, and a notebook
+# holds one per cell): doing it 5 times a second took about a tenth of a class run's CPU. What a
+# process allocates between two measures is still capped by its own address-space limit (RLIMIT_AS).
 WATCH_SECONDS = 0.2
-MEMORY_FAR_SECONDS = 1.0
+MEMORY_FAR_LOOKS = 5
 BWRAP_ENV = "HIDDENREP_BWRAP"  # another bwrap binary (tests point it at a missing file)
 INSTALL_HINT = "install it with `sudo apt-get install bubblewrap` (Debian/Ubuntu) or your system's bubblewrap package"
 
@@ -393,7 +393,7 @@ class Sandbox:
 
     def _watch_memory(self) -> None:
         root = self.root_pid if self.zygote is not None else self.proc.pid
-        next_measure = 0.0
+        skip = 0  # looks left before memory is measured again
         while not self._stop.wait(WATCH_SECONDS):
             if not self.alive():
                 return
@@ -403,13 +403,13 @@ class Sandbox:
                                     f"the whole notebook was stopped")
                 self.kill_all()
                 return
-            if time.monotonic() < next_measure:
+            if skip:
+                skip -= 1
                 continue
             usage = _memory(pids)
             used = sum(usage.values())
             self.peak_memory = max(self.peak_memory, used)
-            far = used < self.limits.memory_bytes / 2
-            next_measure = time.monotonic() + (MEMORY_FAR_SECONDS if far else 0) - 0.01
+            skip = MEMORY_FAR_LOOKS - 1 if used < self.limits.memory_bytes / 2 else 0
             if used > self.limits.memory_bytes:
                 self.stop_reason = (f"stopped: your code used more than "
                                     f"{self.limits.memory_bytes / 2**30:g} GiB of memory (the limit "
@@ -613,23 +613,6 @@ def _data_dirs() -> list[Path]:
 
 def _tree_pids(root: int) -> list[int]:
     """``root`` and every process descended from it (``root`` first), from /proc."""
-    if not os.path.exists(f"/proc/{root}/task/{root}/children"):  # a kernel without CONFIG_PROC_CHILDREN
-        return _tree_pids_by_scan(root)
-    # Each thread's list of children: a few reads, where scanning all of /proc is one per process.
-    pids, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        pids.append(pid)
-        try:
-            for tid in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{tid}/children") as f:
-                    todo += [int(child) for child in f.read().split()]
-        except OSError:  # it has just exited
-            continue
-    return pids
-
-
-def _tree_pids_by_scan(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():

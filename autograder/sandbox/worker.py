@@ -167,6 +167,10 @@ class Worker:
     # --- the loop ---------------------------------------------------------------------------------
 
     def serve(self) -> None:
+        # What is loaded by now (libraries, the shell) lives as long as this sandbox: keep the
+        # garbage collector of every forked cell and part from walking it, which would write to
+        # (and so copy) every page they share.
+        gc.freeze()
         while True:
             try:
                 request, buffers = wire.recv(self.conn)
@@ -271,9 +275,6 @@ def main() -> None:
     torch.set_num_threads(1)
     worker = Worker(path, output_limit)
     worker._shell()
-    # What is loaded now lives as long as this sandbox: keep the garbage collector of every forked
-    # cell and part from walking it, which would write to (and so copy) every page they share.
-    gc.freeze()
     worker.serve()
 
 

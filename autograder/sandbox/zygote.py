@@ -169,7 +169,6 @@ def submission(path: str, token: str, output_limit: int, memory: int) -> None:
             os._exit(70)
         w = worker.Worker(path, output_limit, token)
         w._shell()
-        gc.freeze()  # the shell lives as long as the submission: its forks need not walk it either
         w.serve()
         os._exit(0)
     # This process stays outside the submission's PID namespace; it ends when its first process does.
