@@ -207,19 +207,13 @@ class Worker:
             self.conn.close()
             self.conn = self._connect()
             return
-        # The parent only supervises: it reports how the child ended, or kills it on request. It
-        # sleeps until one of the two happens (a pidfd becomes readable when the child ends), so
-        # the dozens of idle states of a graded notebook cost no CPU; without pidfds it polls.
-        try:
-            exited = [os.pidfd_open(pid)]
-        except (AttributeError, OSError):
-            exited = []
+        # The parent only supervises: it reports how the child ended, or kills it on request.
         while True:
             finished, status = os.waitpid(pid, os.WNOHANG)
             if finished:
                 break
-            readable, _, _ = select.select([self.conn, *exited], [], [], None if exited else 0.05)
-            if self.conn not in readable:
+            readable, _, _ = select.select([self.conn], [], [], 0.05)
+            if not readable:
                 continue
             try:
                 request, _ = wire.recv(self.conn)
@@ -230,8 +224,6 @@ class Worker:
                 kill_group(pid)
                 _, status = os.waitpid(pid, 0)
                 break
-        for fd in exited:
-            os.close(fd)
         wire.send(self.conn, {"op": "child_exited", "status": exit_description(status)})
 
 
