@@ -20,7 +20,7 @@ import pytest
 
 from autograder.course import REPO, Limits, source_notebook
 from autograder.grading import grade_class, manual_parts, points, score
-from autograder.harness import grade_notebook
+from autograder.harness import Sandbox, grade_notebook
 from helpers import cell_index, edit_cell, page_text
 
 SLUG = "02-text-as-tensors"
@@ -248,6 +248,24 @@ def test_parts_cannot_see_each_others_changes():
                         "    counts[:, pad_id] = 0\n    return counts")
     total, messages, _ = grade(nb)
     assert total == FULL_FAST, messages
+
+
+def test_a_crash_the_sandbox_reports_before_the_kill_arrives_shifts_no_later_reply():
+    # After a part's process dies, the grader asks its parent to kill it. The parent may already
+    # have seen the death and said so; the kill then arrives late, and answering it would hand
+    # every later request the reply meant for the one before.
+    with Sandbox(FAST) as sandbox:
+        assert sandbox.run_cell("x = 41", time.monotonic() + 10).error is None
+        for code in (3, 4, 5):
+            child = sandbox.fork(time.monotonic() + 10)
+            with pytest.raises(EOFError):
+                child.request({"op": "cell", "source": f"import os; os._exit({code})"},
+                              deadline=time.monotonic() + 10)
+            time.sleep(0.5)  # long enough for the parent to report the death first
+            assert sandbox.end_child(child, kill=True) == f"exited with code {code}"
+        result = sandbox.run_cell("print(x + 1)", time.monotonic() + 10)
+    assert result.error is None
+    assert result.outputs == [{"output_type": "stream", "name": "stdout", "text": "42\n"}]
 
 
 # --- through nbgrader: tags, forged outputs, feedback, the class run ---------------------------------

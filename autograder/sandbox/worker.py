@@ -12,6 +12,8 @@ Operations (``op`` of a request; every request gets exactly one reply):
   only supervises it, until the child exits or the grader sends ``kill``. Running each cell and each
   graded part in a fresh child means a crash or an endless loop costs only that cell or part: the
   state before it is still here.
+  A ``kill`` that arrives after the child has ended by itself is ignored: its answer, the
+  child's exit, has already been sent.
 - ``call``: call a name of the notebook (or a handle) with arguments; reply with the result and the
   arguments as they are afterwards, so that in-place changes can be copied back.
 - ``getattr``: read an attribute of a handle. ``probe``: define a grader-supplied function and call it.
@@ -182,6 +184,10 @@ class Worker:
             if op == "fork":
                 self.fork()
                 continue
+            if op == "kill":
+                # Late: the child it was meant for ended first and its exit was reported. A reply
+                # here would be read as the answer to the grader's next request.
+                continue
             try:
                 if op == "cell":
                     reply, out_buffers = self.run_cell(request["source"]), []
@@ -207,13 +213,19 @@ class Worker:
             self.conn.close()
             self.conn = self._connect()
             return
-        # The parent only supervises: it reports how the child ended, or kills it on request.
+        # The parent only supervises: it reports how the child ended, or kills it on request. It
+        # sleeps until one of the two happens (a pidfd becomes readable when the child ends), so
+        # the dozens of idle states of a graded notebook cost no CPU; without pidfds it polls.
+        try:
+            exited = [os.pidfd_open(pid)]
+        except (AttributeError, OSError):
+            exited = []
         while True:
             finished, status = os.waitpid(pid, os.WNOHANG)
             if finished:
                 break
-            readable, _, _ = select.select([self.conn], [], [], 0.05)
-            if not readable:
+            readable, _, _ = select.select([self.conn, *exited], [], [], None if exited else 0.05)
+            if self.conn not in readable:
                 continue
             try:
                 request, _ = wire.recv(self.conn)
@@ -224,6 +236,8 @@ class Worker:
                 kill_group(pid)
                 _, status = os.waitpid(pid, 0)
                 break
+        for fd in exited:
+            os.close(fd)
         wire.send(self.conn, {"op": "child_exited", "status": exit_description(status)})
 
 
