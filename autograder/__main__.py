@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=_grade)
 
     p = commands.add_parser("bench", help="time every lesson, every reference solution and a class of 24")
-    p.add_argument("--grading-only", action="store_true", help="only the class benchmark")
+    p.add_argument("--grading-only", action="store_true", help="only the class benchmark (the rest of _build/bench.json is kept)")
     p.add_argument("--runs", type=int, default=3, help="runs of the class benchmark (the median is kept)")
     p.set_defaults(run=_bench)
 
