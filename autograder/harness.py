@@ -133,6 +133,7 @@ class Sandbox:
         self.token: bytes | None = None
         self.inbox: queue.Queue | None = None
         self.stop_reason: str | None = None  # set by the watchdog when it kills
+        self.fault: str | None = None  # set when a process stopped answering: nothing more runs here
         self.peak_memory = 0  # the largest total PSS the watchdog saw, in bytes
         self._stop = threading.Event()
 
@@ -332,6 +333,8 @@ class Sandbox:
     # forking: every cell and every part runs in a child of the last good state
 
     def fork(self, deadline: float) -> Channel:
+        if self.fault:
+            raise SandboxFault(self.fault)
         parent = self.chain[-1]
         wire.send(parent.sock, {"op": "fork"})
         return self._accept(deadline)
@@ -349,7 +352,10 @@ class Sandbox:
         try:
             reply, _ = parent.reply(time.monotonic() + 10)
         except (EOFError, TimeoutError, wire.WireError, OSError):
-            raise SandboxFault("the sandbox stopped responding") from None
+            # The parent may still answer later, or still be watching its child when the next
+            # request comes: either would pair every later reply with the wrong request.
+            self.fault = "the sandbox stopped responding"
+            raise SandboxFault(self.fault) from None
         return str(reply.get("status", ""))
 
     def run_cell(self, source: str, deadline: float) -> CellResult:

@@ -12,6 +12,7 @@ import copy
 import csv
 import os
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pytest
 
 from autograder.course import REPO, Limits, source_notebook
 from autograder.grading import grade_class, manual_parts, points, score
-from autograder.harness import Sandbox, grade_notebook
+from autograder.harness import Sandbox, SandboxFault, Zygote, grade_notebook
 from helpers import cell_index, edit_cell, page_text
 
 SLUG = "02-text-as-tensors"
@@ -266,6 +267,25 @@ def test_a_crash_the_sandbox_reports_before_the_kill_arrives_shifts_no_later_rep
         result = sandbox.run_cell("print(x + 1)", time.monotonic() + 10)
     assert result.error is None
     assert result.outputs == [{"output_type": "stream", "name": "stdout", "text": "42\n"}]
+
+
+def test_a_sandbox_whose_process_stopped_answering_is_not_used_again():
+    # A parent that does not report its child's end in time may report it later, or still be
+    # watching that child when the next request comes: nothing more is asked of that sandbox.
+    with Zygote() as zygote, Sandbox(FAST, zygote=zygote) as sandbox:
+        assert sandbox.run_cell("x = 1", time.monotonic() + 10).error is None
+        parent = sandbox.chain[-1]
+        child = sandbox.fork(time.monotonic() + 10)
+        os.kill(parent.host_pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(SandboxFault, match="stopped responding"):
+                sandbox.end_child(child, kill=True)
+        finally:
+            os.kill(parent.host_pid, signal.SIGCONT)
+        start = time.monotonic()
+        with pytest.raises(SandboxFault, match="stopped responding"):
+            sandbox.fork(time.monotonic() + 30)
+        assert time.monotonic() - start < 1
 
 
 # --- through nbgrader: tags, forged outputs, feedback, the class run ---------------------------------
